@@ -1,0 +1,109 @@
+"""The command line as a user meets it: help, version, errors and exit codes."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, tree
+from webkit_cli import __version__
+
+
+def test_version(invoke):
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert result.output.strip() == f"webkit, version {__version__}"
+
+
+def test_module_entry_point():
+    result = subprocess.run(
+        [sys.executable, "-m", "webkit_cli", "--version"], capture_output=True, text=True, cwd=REPO
+    )
+    assert result.returncode == 0
+    assert __version__ in result.stdout
+
+
+def test_help_lists_commands_without_importing_them():
+    code = (
+        "import sys; from webkit_cli.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('rich', 'cookiecutter', 'virtualenv', 'jinja2', "
+        "'webkit_cli.commands.new') if m in sys.modules]\n"
+        "print('HEAVY', heavy)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert "new" in result.stdout and "setup" in result.stdout
+    assert "HEAVY []" in result.stdout
+
+
+def test_unknown_command_is_a_usage_error(invoke):
+    result = invoke("nwe")
+    assert result.exit_code == 2
+    assert "No such command 'nwe'" in result.output
+
+
+# (arguments, exit code, text in the error) for `webkit new`; each must leave the tree unchanged.
+BAD_NEW = [
+    (["2shop"], 2, "starts with a digit"),
+    (["class"], 2, "Python keyword"),
+    (["json"], 2, "standard-library module"),
+    (["flask"], 2, "package the project uses"),
+    (["a/b"], 2, "is a path"),
+    ([".."], 2, "is a path"),
+    (["--", "-shop"], 2, "starts with '-'"),
+    (["{{7*7}}"], 2, "contains"),
+    (["café"], 2, "non-ASCII"),
+    (["x" * 300], 2, "300 characters"),
+    (["shop", "--framework", "rails"], 2, "'rails' is not one of"),
+    (["shop", "--installer", "conda"], 2, "'conda' is not one of"),
+    (["shop", "--python", "3.99"], 2, "Python 3.99 was not found"),
+    (["shop", "--python", "/nonexistent/python"], 2, "no such file"),
+    (["shop", "--python", "2.7"], 2, "too old"),
+    (["shop", "-o", "missing-dir"], 2, "does not exist"),
+    (["existing-file"], 2, "is not a directory"),
+    (["full"], 2, "is not empty"),
+    (["full", "--force"], 2, "is not empty"),
+    (["empty"], 2, "pass --force"),
+    ([], 2, "missing the project name"),
+]
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    (tmp_path / "existing-file").write_text("keep me")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "notes.txt").write_text("keep me")
+    (tmp_path / "empty").mkdir()
+    return tmp_path
+
+
+@pytest.mark.parametrize(("args", "code", "message"), BAD_NEW, ids=lambda v: str(v)[:40])
+def test_new_refuses_bad_input_and_leaves_nothing(invoke, workdir, args, code, message):
+    if "2.7" in args and not list((Path.home() / ".pyenv" / "versions").glob("2.7*")):
+        pytest.skip("no Python 2.7 installed")
+    before = tree(workdir)
+    result = invoke("new", "--no-git", *args, cwd=workdir)
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert tree(workdir) == before
+
+
+def test_new_inside_another_webkit_project_is_refused(invoke, tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.webkit]\nframework = 'flask'\npackage = 'a'\n")
+    inner = tmp_path / "sub"
+    inner.mkdir()
+    before = tree(tmp_path)
+    result = invoke("new", "shop", "--no-venv", cwd=inner)
+    assert result.exit_code == 2
+    assert "is inside the webkit project" in result.output
+    assert tree(tmp_path) == before
+
+
+@pytest.mark.parametrize("command", ["setup"])
+def test_project_commands_outside_a_project(invoke, tmp_path, command):
+    result = invoke(command, cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "not inside a webkit project" in result.output
+    assert "webkit new NAME" in result.output

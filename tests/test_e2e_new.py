@@ -1,0 +1,289 @@
+"""End to end: `webkit new` builds real projects, installs real packages, and the generated
+project's own tests, linters and checks pass. Slow: marked e2e (deselect with -m "not e2e")."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, tree
+from webkit_cli import project as projects
+from webkit_cli.venvs import _pyenv_candidates
+
+pytestmark = pytest.mark.e2e
+
+FRAMEWORKS = ["flask", "django"]
+PROD_SECRET = "p" * 20 + "-Q9x!z" * 8  # long, varied: passes Django's secret key checks
+
+
+def webkit(*args: str, cwd: Path, env: dict | None = None, timeout: float = 600):
+    return subprocess.run(
+        [sys.executable, "-m", "webkit_cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
+    )
+
+
+def in_venv(root: Path, *args: str, env: dict | None = None, timeout: float = 300):
+    clean = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    return subprocess.run(
+        [str(root / ".venv" / "bin" / "python"), *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**clean, **(env or {})},
+    )
+
+
+@dataclass
+class Built:
+    root: Path
+    framework: str
+    installer: str
+    output: str
+
+
+_cache: dict[tuple[str, str, str | None], Built] = {}
+
+
+def build(tmp_path_factory, framework: str, installer: str, python: str | None = None) -> Built:
+    key = (framework, installer, python)
+    if key not in _cache:
+        where = tmp_path_factory.mktemp(f"{framework}-{installer}")
+        args = ["new", "my-shop", "--framework", framework, "--installer", installer, "-y"]
+        if python:
+            args += ["--python", python]
+        result = webkit(*args, cwd=where)
+        assert result.returncode == 0, result.stdout + result.stderr
+        _cache[key] = Built(where / "my-shop", framework, installer, result.stdout)
+    return _cache[key]
+
+
+@pytest.fixture(
+    scope="module",
+    params=[(f, i) for f in FRAMEWORKS for i in ("uv", "pip")],
+    ids=lambda p: f"{p[0]}-{p[1]}",
+)
+def built(request, tmp_path_factory) -> Built:
+    framework, installer = request.param
+    return build(tmp_path_factory, framework, installer)
+
+
+def test_new_reports_each_step_and_next_steps(built):
+    for line in [
+        "Rendered my-shop/",
+        "Created .venv with Python",
+        "Installed dependencies",
+        "Applied the initial migration",
+        "Initialised git",
+        "Next steps:",
+        "cd my-shop",
+        "webkit serve",
+    ]:
+        assert line in built.output
+    assert f"packages with {built.installer}" in built.output
+
+
+def test_project_layout_and_webkit_table(built):
+    proj = projects.find(built.root / "my_shop")
+    assert proj.root == built.root
+    assert proj.framework.name == built.framework
+    assert proj.package == "my_shop"
+    for name in [
+        "pyproject.toml",
+        "README.md",
+        ".gitignore",
+        ".editorconfig",
+        ".env.example",
+        ".pre-commit-config.yaml",
+        ".github/workflows/tests.yml",
+        "gunicorn.conf.py",
+        "requirements.lock",
+        "requirements-dev.lock",
+        "my_shop/__init__.py",
+        "tests",
+    ]:
+        assert (built.root / name).exists(), name
+
+
+def test_secret_env_is_private_and_untracked(built):
+    env = built.root / ".env"
+    assert stat.S_IMODE(env.stat().st_mode) == 0o600
+    secret = next(
+        line.split("=", 1)[1]
+        for line in env.read_text().splitlines()
+        if line.startswith("SECRET_KEY=")
+    )
+    assert len(secret) >= 50
+    tracked = subprocess.run(["git", "ls-files"], cwd=built.root, capture_output=True, text=True)
+    assert ".env" not in tracked.stdout.split()
+    assert ".env.example" in tracked.stdout.split()
+    grep = subprocess.run(["git", "grep", "-F", secret], cwd=built.root, capture_output=True)
+    assert grep.returncode == 1, "the secret key is in a tracked file"
+    log = subprocess.run(
+        ["git", "log", "--oneline"], cwd=built.root, capture_output=True, text=True
+    )
+    assert len(log.stdout.splitlines()) == 1
+
+
+def test_lock_files_pin_what_is_installed(built):
+    runtime = projects.load(built.root)
+    lock = (built.root / "requirements.lock").read_text()
+    dev_lock = (built.root / "requirements-dev.lock").read_text()
+    pins = [line for line in dev_lock.splitlines() if line and not line.startswith("#")]
+    assert all("==" in pin for pin in pins)
+    framework_pin = next(p for p in pins if p.lower().startswith(built.framework + "=="))
+    assert framework_pin in lock
+    assert "pytest==" in dev_lock and "pytest==" not in lock
+    assert len(runtime.dependencies) > 2
+    freeze = in_venv(built.root, "-m", "pip", "freeze")
+    assert framework_pin.lower() in freeze.stdout.lower()
+
+
+def test_generated_project_tests_pass(built):
+    result = in_venv(built.root, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert " passed" in result.stdout
+    assert "failed" not in result.stdout
+
+
+def test_generated_project_is_ruff_clean(built):
+    for args in (["check", "."], ["format", "--check", "."]):
+        result = in_venv(built.root, "-m", "ruff", *args)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_template_leftovers(built):
+    tracked = subprocess.run(["git", "ls-files"], cwd=built.root, capture_output=True, text=True)
+    for name in tracked.stdout.split():
+        text = (built.root / name).read_text(errors="replace")
+        assert "cookiecutter" not in text, name
+        assert "{% raw %}" not in text and "{% endraw %}" not in text, name
+
+
+def test_migrations_are_applied(built):
+    from webkit_cli import environment
+
+    assert environment.migrations_pending(projects.load(built.root)) is False
+
+
+def test_setup_on_a_healthy_project_changes_nothing(built):
+    before = tree(built.root / "my_shop")
+    lock_before = (built.root / "requirements-dev.lock").read_text()
+    result = webkit("setup", "--installer", built.installer, cwd=built.root / "my_shop")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Nothing to do" in result.stdout
+    assert (built.root / "requirements-dev.lock").read_text() == lock_before
+    assert tree(built.root / "my_shop") == before
+
+
+DEPLOY_CHECK = {
+    "django": (
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        {"DEBUG": "0", "SECRET_KEY": PROD_SECRET, "ALLOWED_HOSTS": "example.com"},
+    ),
+    "django-migrations": (["manage.py", "makemigrations", "--check", "--dry-run"], {}),
+    "flask": (["-m", "flask", "--app", "my_shop", "db", "check"], {}),
+}
+
+
+def test_framework_checks_are_clean(built):
+    for key, (args, env) in DEPLOY_CHECK.items():
+        if key.split("-")[0] != built.framework:
+            continue
+        result = in_venv(built.root, *args, env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_setup_repairs_a_deleted_venv(tmp_path_factory):
+    built = build(tmp_path_factory, "flask", "uv")
+    import shutil
+
+    shutil.rmtree(built.root / ".venv")
+    result = webkit("setup", cwd=built.root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Created .venv" in result.stdout
+    assert "Installed requirements-dev.lock" in result.stdout
+    tests = in_venv(built.root, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0, tests.stdout[-2000:]
+
+
+def _python(version: str) -> str | None:
+    found = _pyenv_candidates(*map(int, version.split(".")), None)
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize(("python", "major"), [("3.11", "5"), ("3.12", "6")])
+def test_django_version_follows_python(tmp_path_factory, python, major):
+    if _python(python) is None and sys.version_info[:2] != tuple(map(int, python.split("."))):
+        pytest.skip(f"Python {python} is not installed")
+    built = build(tmp_path_factory, "django", "uv", python)
+    lock = (built.root / "requirements.lock").read_text()
+    assert f"django=={major}." in lock.lower()
+    result = in_venv(built.root, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path, framework):
+    before = tree(tmp_path)
+    result = webkit("new", "shop", "--framework", framework, "--dry-run", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "dry run: nothing is written" in result.stdout
+    assert "pyproject.toml" in result.stdout and "gunicorn.conf.py" in result.stdout
+    assert "virtualenv .venv --python" in result.stdout
+    assert "git init" in result.stdout
+    assert tree(tmp_path) == before
+
+
+def test_wheel_carries_the_templates(tmp_path):
+    dist = tmp_path / "dist"
+    built = subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
+    wheel = next(dist.glob("webkit_cli-*.whl"))
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    install = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "-q", str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert install.returncode == 0, install.stderr[-2000:]
+    work = tmp_path / "work"
+    work.mkdir()
+    for framework in FRAMEWORKS:
+        result = subprocess.run(
+            [
+                str(venv / "bin" / "webkit"),
+                "new",
+                f"{framework}-app",
+                "--framework",
+                framework,
+                "--no-venv",
+                "--no-git",
+            ],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert (work / f"{framework}-app" / "pyproject.toml").is_file()
+        assert (work / f"{framework}-app" / ".env").is_file()

@@ -1,0 +1,82 @@
+import stat
+from pathlib import Path
+
+import pytest
+
+from webkit_cli import scaffold
+from webkit_cli.errors import StepFailed, UsageError
+
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+VALUES = {"project_name": "my-app", "secret_key": "s3cret"}
+
+
+def test_render_appears_whole_with_private_env(tmp_path):
+    target = tmp_path / "my-app"
+    scaffold.render(TINY, VALUES, target)
+    assert (target / "README.md").read_text() == "# my-app (my_app)\n"
+    env = target / ".env"
+    assert env.read_text() == "SECRET_KEY=s3cret\n"
+    assert stat.S_IMODE(env.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my-app"]  # no staging left
+
+
+def test_render_into_an_existing_empty_directory(tmp_path):
+    target = tmp_path / "my-app"
+    target.mkdir()
+    scaffold.render(TINY, VALUES, target)
+    assert (target / "README.md").is_file()
+
+
+def test_a_directory_that_appeared_meanwhile_is_left_alone(tmp_path):
+    target = tmp_path / "my-app"
+    target.mkdir()
+    (target / "mine.txt").write_text("user data")
+    with pytest.raises(UsageError, match="appeared while"):
+        scaffold.render(TINY, VALUES, target)
+    assert [p.name for p in target.iterdir()] == ["mine.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my-app"]
+
+
+def test_failed_render_leaves_nothing(tmp_path, monkeypatch):
+    def explode(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("cookiecutter.generate.generate_files", explode)
+    with pytest.raises(StepFailed, match="No space left on device"):
+        scaffold.render(TINY, VALUES, tmp_path / "my-app")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupted_render_leaves_nothing(tmp_path, monkeypatch):
+    real = scaffold._generate
+
+    def interrupted(template, values, output_dir):
+        real(template, values, output_dir)  # files written, then Ctrl-C before the rename
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(scaffold, "_generate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        scaffold.render(TINY, VALUES, tmp_path / "my-app")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_parent_is_a_usage_error(tmp_path, monkeypatch):
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("tempfile.mkdtemp", denied)
+    with pytest.raises(UsageError, match=r"cannot write in .*Permission denied"):
+        scaffold.render(TINY, VALUES, tmp_path / "my-app")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_preview_lists_files_and_writes_nothing_in_place(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert scaffold.preview(TINY, VALUES) == [".env", "README.md"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_replay_file_with_the_secret_is_written(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    scaffold.render(TINY, VALUES, tmp_path / "my-app")
+    assert not (tmp_path / "home").exists()

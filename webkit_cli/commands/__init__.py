@@ -1,0 +1,1 @@
+"""One module per command; cli.COMMANDS maps the names to them."""

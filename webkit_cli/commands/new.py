@@ -1,0 +1,301 @@
+"""`webkit new NAME`: validate, render atomically, create .venv, install, lock, migrate, git."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from webkit_cli import console, frameworks, names, venvs
+from webkit_cli.errors import StepFailed, UsageError, WebkitError
+
+
+@dataclass
+class Plan:
+    names: names.ProjectNames
+    framework: frameworks.Framework
+    target: Path
+    interpreter: venvs.Interpreter | None
+    installer: venvs.Installer | None
+    git: bool
+    context: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def migrate(self) -> bool:
+        return self.installer is not None
+
+
+def _check_target(target: Path, force: bool) -> None:
+    parent = target.parent
+    if not parent.exists():
+        raise UsageError(
+            f"the output directory {parent} does not exist",
+            f"create it first (mkdir -p {parent}) or choose another --output-dir",
+        )
+    if not parent.is_dir():
+        raise UsageError(f"the output directory {parent} is not a directory")
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise UsageError(
+            f"{target} already exists and is not a directory",
+            "choose another name or --output-dir",
+        )
+    if target.is_dir():
+        if any(target.iterdir()):
+            raise UsageError(
+                f"{target} already exists and is not empty",
+                "choose another name or --output-dir; webkit never writes into a non-empty directory",
+            )
+        if not force:
+            raise UsageError(
+                f"{target} already exists (empty)",
+                "pass --force to create the project in it",
+            )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"cannot write in {parent}: permission denied",
+            "choose a directory you can write to with --output-dir",
+        )
+    from webkit_cli.project import find_root
+
+    enclosing = find_root(parent.resolve())
+    if enclosing is not None:
+        raise UsageError(
+            f"{parent} is inside the webkit project {enclosing}",
+            f"create the new project outside it, e.g. --output-dir {enclosing.parent}",
+        )
+
+
+def _choose_framework(framework: str | None, interactive: bool) -> str:
+    if framework:
+        return framework
+    if interactive:
+        return click.prompt(
+            "Framework",
+            type=click.Choice(frameworks.NAMES),
+            default=frameworks.DEFAULT,
+        )
+    console.info(f"Framework: {frameworks.DEFAULT} (the default; choose with --framework)")
+    return frameworks.DEFAULT
+
+
+def _print_plan(plan: Plan, files: list[str]) -> None:
+    out = console.out()
+    out.print(
+        f"[bold]Plan for {plan.target}[/bold] ({plan.framework.title}, dry run: nothing is written)"
+    )
+    out.print(f"\n[bold]1. Render[/bold] templates/{plan.framework.template} ({len(files)} files):")
+    for path in files:
+        out.print(f"   {console.escape(path)}")
+    n = 2
+    if plan.interpreter is not None:
+        out.print(
+            f"\n[bold]{n}. Create .venv[/bold]: virtualenv .venv --python {plan.interpreter.path}"
+        )
+        n += 1
+    if plan.installer is not None:
+        out.print(
+            f"\n[bold]{n}. Install[/bold] with {plan.installer.name}: [project] dependencies, "
+            "then the dev group; write requirements.lock and requirements-dev.lock"
+        )
+        n += 1
+        migrate = " ".join(plan.framework.argv(plan.framework.migrate, package=plan.names.package))
+        out.print(f"\n[bold]{n}. Migrate[/bold]: .venv/bin/python {migrate}")
+        n += 1
+    if plan.git:
+        out.print(f"\n[bold]{n}. Git[/bold]: git init, then a first commit")
+
+
+def _git_init(target: Path, step: console.Step) -> None:
+    from webkit_cli import runner
+
+    git = shutil.which("git")
+    if git is None:
+        step.skip("git is not installed")
+        return
+    env = runner.child_env()
+    has_identity = runner.run([git, "config", "user.email"], cwd=target, env=env).ok
+    identity = (
+        [] if has_identity else ["-c", "user.name=webkit", "-c", "user.email=webkit@localhost"]
+    )
+    for argv in (
+        [git, "init", "-q"],
+        [git, "add", "-A"],
+        [git, *identity, "commit", "-q", "--no-verify", "-m", "Initial commit from webkit new"],
+    ):
+        result = runner.run(argv, cwd=target, env=env)
+        if not result.ok:
+            step.skip(f"git failed: {result.tail()}")
+            return
+
+
+def _summary(plan: Plan, started: float) -> None:
+    from rich.tree import Tree
+
+    target = plan.target
+    tree = Tree(f"[bold]{target.name}/[/bold]")
+    hidden = {".git", ".venv", "__pycache__", ".pytest_cache"}
+    for entry in sorted(target.iterdir(), key=lambda p: (not p.is_dir(), p.name)):
+        if entry.name in hidden:
+            continue
+        if entry.is_dir():
+            branch = tree.add(f"[bold blue]{entry.name}/[/bold blue]")
+            children = sorted(
+                p.name + ("/" if p.is_dir() else "")
+                for p in entry.iterdir()
+                if p.name not in hidden
+            )
+            shown = children[:6]
+            for child in shown:
+                branch.add(child)
+            if len(children) > len(shown):
+                branch.add(f"[dim]… {len(children) - len(shown)} more[/dim]")
+        else:
+            tree.add(entry.name)
+    console.print_obj(tree)
+    elapsed = console.format_seconds(time.perf_counter() - started)
+    console.success(
+        f"[bold]Created {plan.framework.title} project {target.name}[/bold] in {elapsed}"
+    )
+    location = os.path.relpath(target) if not os.path.relpath(target).startswith("..") else target
+    lines = [f"cd {location}"]
+    if plan.installer is None:
+        lines.append("webkit setup            # create .venv, install, migrate")
+    lines += [
+        "webkit serve            # http://127.0.0.1:8000 with auto-reload",
+        ".venv/bin/pytest        # the project's own tests",
+    ]
+    console.info("\n[bold]Next steps:[/bold]\n" + "\n".join(f"  {line}" for line in lines))
+
+
+@click.command()
+@click.argument("name", required=False)
+@click.option(
+    "-f",
+    "--framework",
+    type=click.Choice(frameworks.NAMES),
+    help="Flask or Django (default flask).",
+)
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Directory to create the project in.",
+)
+@click.option(
+    "--python", "python_spec", metavar="VERSION|PATH", help="Python for .venv, e.g. 3.12."
+)
+@click.option(
+    "--installer",
+    type=click.Choice(venvs.INSTALLERS),
+    default="auto",
+    show_default=True,
+    help="auto: uv when it runs, else pip.",
+)
+@click.option("--no-venv", is_flag=True, help="Do not create .venv (implies --no-install).")
+@click.option("--no-install", is_flag=True, help="Create .venv but install nothing.")
+@click.option("--no-git", is_flag=True, help="Do not run git init.")
+@click.option("--dry-run", is_flag=True, help="Print the plan (files, commands); touch nothing.")
+@click.option("--force", is_flag=True, help="Use an existing empty directory.")
+@click.option("-y", "--no-input", is_flag=True, help="Never prompt; use defaults.")
+def new(
+    name: str | None,
+    framework: str | None,
+    output_dir: Path,
+    python_spec: str | None,
+    installer: str,
+    no_venv: bool,
+    no_install: bool,
+    no_git: bool,
+    dry_run: bool,
+    force: bool,
+    no_input: bool,
+) -> None:
+    """Create a Flask or Django project NAME, ready to run and test."""
+    started = time.perf_counter()
+    interactive = console.is_interactive() and not no_input
+    if name is None:
+        if not interactive:
+            raise UsageError("missing the project name", "webkit new NAME, e.g. webkit new shop")
+        name = click.prompt("Project name", default="shop")
+    project_names = names.validate(name)
+    fw = frameworks.get(_choose_framework(framework, interactive))
+    target = (output_dir.expanduser() / project_names.directory).absolute()
+    _check_target(target, force)
+
+    interpreter = None if no_venv else venvs.find_python(python_spec, fw.min_python)
+    chosen_installer = None if (no_venv or no_install) else venvs.select_installer(installer)
+    python_version = (
+        interpreter.short_version if interpreter else "{}.{}".format(*sys.version_info[:2])
+    )
+    plan = Plan(
+        names=project_names,
+        framework=fw,
+        target=target,
+        interpreter=interpreter,
+        installer=chosen_installer,
+        git=not no_git,
+        context={
+            "project_name": project_names.name,
+            "project_slug": project_names.distribution,
+            "package_name": project_names.package,
+            "description": fw.description,
+            "python_version": python_version,
+            "secret_key": secrets.token_urlsafe(50),
+        },
+    )
+    from webkit_cli import scaffold
+
+    template = scaffold.template_dir(fw.template)
+    if dry_run:
+        _print_plan(plan, scaffold.preview(template, plan.context))
+        return
+
+    with console.step(f"Rendering the {fw.title} template", f"Rendered {target.name}/"):
+        scaffold.render(template, plan.context, target)
+    try:
+        _finish(plan, target)
+    except WebkitError as exc:
+        exc.hint = f"the project is kept in {target}; cd there and run `webkit setup` to finish"
+        if isinstance(exc, UsageError):
+            exc.exit_code = StepFailed.exit_code
+        raise
+    except KeyboardInterrupt:
+        console.warning(
+            f"interrupted; the project is kept in {target}",
+            "cd there and run `webkit setup` to finish it",
+        )
+        raise
+    _summary(plan, started)
+
+
+def _finish(plan: Plan, target: Path) -> None:
+    from webkit_cli import environment, project
+
+    proj = project.load(target)
+    if plan.interpreter is not None:
+        with console.step(
+            f"Creating .venv (Python {plan.interpreter.short_version})",
+            f"Created .venv with Python {'.'.join(map(str, plan.interpreter.version))}",
+        ):
+            environment.ensure_venv(proj, plan.interpreter, recreate=True)
+    if plan.installer is not None:
+        with console.step(
+            f"Installing dependencies with {plan.installer.name}", "Installed dependencies"
+        ) as step:
+            count = environment.install_from_pyproject(proj, plan.installer)
+            environment.report_packages(step, count, plan.installer)
+        with console.step("Applying migrations", "Applied the initial migration"):
+            environment.migrate(proj)
+    if plan.git:
+        with console.step(
+            "Creating the git repository", "Initialised git with a first commit"
+        ) as step:
+            _git_init(target, step)

@@ -1,0 +1,81 @@
+"""`webkit setup`: make an existing project runnable: .venv, the locked packages, migrations.
+
+Idempotent: on a healthy project it changes nothing and says so. It is also what a teammate
+runs after cloning, and how a `webkit new` that stopped half-way is finished.
+"""
+
+from __future__ import annotations
+
+import click
+
+from webkit_cli import console, environment, project, venvs
+
+
+def _interpreter(proj: project.Project, spec: str | None) -> venvs.Interpreter:
+    if spec is not None:
+        return venvs.find_python(spec, proj.framework.min_python)
+    recorded = proj.answers.get("python_version")
+    if isinstance(recorded, str) and recorded:
+        try:
+            return venvs.find_python(recorded, proj.framework.min_python)
+        except Exception:  # fall back to the Python running webkit
+            console.warning(
+                f"Python {recorded} (recorded in pyproject.toml) was not found; using this one"
+            )
+    return venvs.find_python(None, proj.framework.min_python)
+
+
+@click.command()
+@click.option(
+    "--python", "python_spec", metavar="VERSION|PATH", help="Recreate .venv with this Python."
+)
+@click.option("--installer", type=click.Choice(venvs.INSTALLERS), default="auto", show_default=True)
+@click.option("--recreate", is_flag=True, help="Delete and recreate .venv even if it works.")
+@click.option(
+    "--upgrade",
+    is_flag=True,
+    help="Upgrade within pyproject.toml's ranges and rewrite the lock files.",
+)
+def setup(python_spec: str | None, installer: str, recreate: bool, upgrade: bool) -> None:
+    """Create or repair .venv, install the lock file and apply migrations."""
+    proj = project.find()
+    console.info(f"Project [bold]{proj.root.name}[/bold] ({proj.framework.title}) at {proj.root}")
+    changed = False
+
+    with console.step("Checking .venv", ".venv") as step:
+        interpreter = (
+            _interpreter(proj, python_spec)
+            if (python_spec or recreate or not venvs.venv_is_healthy(proj.python))
+            else None
+        )
+        if interpreter is None:
+            step.done_text = ".venv is healthy"
+        else:
+            environment.ensure_venv(proj, interpreter, recreate=True)
+            step.done_text = f"Created .venv with Python {'.'.join(map(str, interpreter.version))}"
+            changed = True
+
+    chosen = venvs.select_installer(installer)
+    with console.step(f"Installing with {chosen.name}", "Dependencies") as step:
+        if upgrade or not proj.dev_lock_file.is_file():
+            count = environment.install_from_pyproject(proj, chosen, upgrade=upgrade)
+            step.done_text = f"Installed {count} packages and wrote the lock files"
+            changed = True
+        elif environment.install_from_lock(proj, chosen):
+            step.done_text = f"Installed {proj.dev_lock_file.name}"
+            changed = True
+        else:
+            step.done_text = f"Packages match {proj.dev_lock_file.name}"
+
+    with console.step("Checking migrations", "Migrations") as step:
+        if environment.migrations_pending(proj):
+            environment.migrate(proj)
+            step.done_text = "Applied pending migrations"
+            changed = True
+        else:
+            step.done_text = "Database is up to date"
+
+    if changed:
+        console.success("[bold]The project is ready.[/bold] Run: webkit serve")
+    else:
+        console.success("Nothing to do: the environment is already set up.")

@@ -1,0 +1,165 @@
+"""All terminal output goes through here: one rich Console, created on first use.
+
+rich is imported lazily so that `webkit --help` stays cheap.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+VERBOSITY_QUIET = -1
+VERBOSITY_NORMAL = 0
+VERBOSITY_VERBOSE = 1
+
+
+class Settings:
+    verbosity: int = VERBOSITY_NORMAL
+    color: bool = True
+    debug: bool = False
+
+
+settings = Settings()
+_out: Console | None = None
+_err: Console | None = None
+
+
+def configure(*, verbosity: int, no_color: bool, debug: bool) -> None:
+    global _out, _err
+    settings.verbosity = verbosity
+    settings.color = not (no_color or os.environ.get("NO_COLOR"))
+    settings.debug = debug
+    _out = _err = None
+
+
+def _make(stderr: bool) -> Console:
+    from rich.console import Console
+
+    return Console(
+        stderr=stderr,
+        no_color=not settings.color,
+        highlight=False,
+        soft_wrap=True,
+        emoji=False,
+    )
+
+
+def out() -> Console:
+    global _out
+    if _out is None:
+        _out = _make(stderr=False)
+    return _out
+
+
+def err() -> Console:
+    global _err
+    if _err is None:
+        _err = _make(stderr=True)
+    return _err
+
+
+def escape(text: str) -> str:
+    from rich.markup import escape as _escape
+
+    return _escape(text)
+
+
+def info(message: str) -> None:
+    if settings.verbosity >= VERBOSITY_NORMAL:
+        out().print(message)
+
+
+def detail(message: str) -> None:
+    """Shown with --verbose only."""
+    if settings.verbosity >= VERBOSITY_VERBOSE:
+        out().print(f"[dim]{message}[/dim]")
+
+
+def success(message: str) -> None:
+    if settings.verbosity >= VERBOSITY_NORMAL:
+        out().print(f"[green]✓[/green] {message}")
+
+
+def warning(message: str, hint: str | None = None) -> None:
+    err().print(f"[yellow]warning:[/yellow] {message}")
+    if hint:
+        err().print(f"  [dim]hint:[/dim] {hint}")
+
+
+def error(message: str, hint: str | None = None) -> None:
+    # One line for what went wrong, one for what to do. Newlines inside a message would break that.
+    err().print(f"[bold red]error:[/bold red] {escape(_one_line(message))}")
+    if hint:
+        err().print(f"  [dim]hint:[/dim] {escape(_one_line(hint))}")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def print_obj(obj: Any) -> None:
+    if settings.verbosity >= VERBOSITY_NORMAL:
+        out().print(obj)
+
+
+def is_interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def format_seconds(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+
+class Step:
+    """A running step; `note` adds a short remark to its done line."""
+
+    def __init__(self, title: str):
+        self.title = title
+        self.done_text = title
+        self.note = ""
+        self.skipped = False
+
+    def skip(self, reason: str) -> None:
+        self.skipped = True
+        self.note = reason
+
+
+@contextmanager
+def step(title: str, done: str | None = None) -> Iterator[Step]:
+    """Show a spinner while the body runs, then one line with the result and its time."""
+    current = Step(title)
+    current.done_text = done or title
+    started = time.perf_counter()
+    console = out()
+    show_spinner = console.is_terminal and settings.verbosity >= VERBOSITY_NORMAL
+    status = console.status(f"{title}…", spinner="dots") if show_spinner else None
+    if status is not None:
+        status.start()
+    elif settings.verbosity >= VERBOSITY_VERBOSE:
+        console.print(f"[dim]… {title}[/dim]")
+    try:
+        yield current
+    except BaseException:
+        if status is not None:
+            status.stop()
+        if settings.verbosity >= VERBOSITY_NORMAL:
+            err().print(
+                f"[red]✗[/red] {title} [dim]({format_seconds(time.perf_counter() - started)})[/dim]"
+            )
+        raise
+    if status is not None:
+        status.stop()
+    if settings.verbosity >= VERBOSITY_NORMAL:
+        elapsed = format_seconds(time.perf_counter() - started)
+        if current.skipped:
+            console.print(f"[yellow]-[/yellow] {title}: skipped, {current.note}")
+        else:
+            note = f" [dim]{current.note}[/dim]" if current.note else ""
+            console.print(f"[green]✓[/green] {current.done_text}{note} [dim]({elapsed})[/dim]")

@@ -1,0 +1,91 @@
+"""The environment steps shared by `webkit new` and `webkit setup`: venv, install, lock, migrate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from webkit_cli import console, runner, venvs
+from webkit_cli.errors import StepFailed
+from webkit_cli.project import Project
+
+
+def ensure_venv(
+    project: Project, interpreter: venvs.Interpreter, *, recreate: bool = False
+) -> bool:
+    """Create .venv when missing or broken (or asked to); True when it was (re)created."""
+    healthy = venvs.venv_is_healthy(project.python)
+    if healthy and not recreate:
+        return False
+    venvs.create_venv(interpreter, project.venv)
+    return True
+
+
+def _lock_differs(project: Project, installer: venvs.Installer) -> bool:
+    wanted = venvs.read_lock(project.dev_lock_file)
+    installed = installer.freeze(project.python, project.root)
+    return {p.lower() for p in wanted} != {p.lower() for p in installed}
+
+
+def install_from_pyproject(
+    project: Project, installer: venvs.Installer, *, upgrade: bool = False
+) -> int:
+    """Install runtime then dev dependencies; write both lock files. Returns the package count."""
+    extra = ["--upgrade"] if upgrade else []
+    if project.dependencies:
+        installer.install(project.python, [*extra, *project.dependencies], project.root)
+    runtime = installer.freeze(project.python, project.root)
+    venvs.write_lock(project.lock_file, runtime, installer.name, "Runtime dependencies")
+    if project.dev_dependencies:
+        installer.install(project.python, [*extra, *project.dev_dependencies], project.root)
+    everything = installer.freeze(project.python, project.root)
+    venvs.write_lock(
+        project.dev_lock_file, everything, installer.name, "Runtime and development dependencies"
+    )
+    return len(everything)
+
+
+def install_from_lock(project: Project, installer: venvs.Installer) -> bool:
+    """Install exactly the dev lock file; False when the environment already matches it."""
+    if not _lock_differs(project, installer):
+        return False
+    installer.install(project.python, ["-r", str(project.dev_lock_file)], project.root)
+    return True
+
+
+def migrations_pending(project: Project) -> bool:
+    fw = project.framework
+    result = runner.run(
+        [str(project.python), *fw.argv(fw.pending_migrations, package=project.package)],
+        cwd=project.root,
+        env=runner.child_env(venv=project.venv),
+        timeout=120,
+    )
+    if fw.up_to_date_marker is not None:
+        return not (result.ok and fw.up_to_date_marker in result.output)
+    return not result.ok
+
+
+def migrate(project: Project) -> None:
+    fw = project.framework
+    result = runner.run(
+        [str(project.python), *fw.argv(fw.migrate, package=project.package)],
+        cwd=project.root,
+        env=runner.child_env(venv=project.venv),
+        timeout=300,
+    )
+    if not result.ok:
+        raise StepFailed(
+            f"applying the migrations failed: {result.tail()}",
+            "fix the cause (run with --verbose for the whole output), then run `webkit setup`",
+        )
+
+
+def relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def report_packages(step: console.Step, count: int, installer: venvs.Installer) -> None:
+    step.note = f"{count} packages with {installer.name}"

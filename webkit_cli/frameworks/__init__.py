@@ -1,0 +1,62 @@
+"""What differs between frameworks lives here, as data; the commands never branch on a name.
+
+A framework is one module in this package that defines `FRAMEWORK`; adding one means a module
+here and a template folder under templates/.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from webkit_cli.errors import UsageError
+
+# Kept as a list of names so that `webkit new --help` can show the choices without imports.
+NAMES = ("flask", "django")
+DEFAULT = "flask"
+
+
+@dataclass(frozen=True)
+class Framework:
+    name: str
+    title: str
+    description: str
+    # argv (after the venv's python) with {package}, {host}, {port} placeholders
+    migrate: tuple[str, ...]
+    # Finds unapplied migrations: non-zero exit, or (when `up_to_date_marker` is set) output
+    # without that marker.
+    pending_migrations: tuple[str, ...]
+    dev_server: tuple[str, ...]
+    prod_prepare: tuple[tuple[str, ...], ...] = ()
+    prod_server: tuple[str, ...] = (
+        "-m",
+        "gunicorn",
+        "-c",
+        "gunicorn.conf.py",
+        "--bind",
+        "{host}:{port}",
+    )
+    prod_env: dict[str, str] = field(default_factory=dict)
+    # Variables that `serve --prod` sets for a plain-HTTP run on this machine (no TLS proxy in front)
+    local_prod_env: dict[str, str] = field(default_factory=dict)
+    dev_env: dict[str, str] = field(default_factory=dict)
+    up_to_date_marker: str | None = None
+    health_path: str = "/healthz"
+    api_path: str = "/api/items"
+    min_python: tuple[int, int] = (3, 10)
+
+    @property
+    def template(self) -> str:
+        return self.name
+
+    def argv(self, argv: tuple[str, ...], **values: str) -> list[str]:
+        return [part.format(**values) for part in argv]
+
+
+def get(name: str) -> Framework:
+    if name not in NAMES:
+        raise UsageError(
+            f"unknown framework '{name}'",
+            f"choose one of: {', '.join(NAMES)}",
+        )
+    return importlib.import_module(f"webkit_cli.frameworks.{name}").FRAMEWORK

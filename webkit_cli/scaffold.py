@@ -1,0 +1,135 @@
+"""Render a project template into a temporary sibling, then move it into place in one rename.
+
+An interrupted or failed render leaves nothing behind: the temporary directory is removed, and
+the target path only ever appears whole.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from webkit_cli.errors import StepFailed, UsageError
+
+SECRET_FILES = (".env",)
+
+
+def templates_root() -> Path:
+    """templates/ inside the installed wheel, or at the top of a source checkout."""
+    packaged = Path(__file__).resolve().parent / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def template_dir(name: str) -> Path:
+    path = templates_root() / name
+    if not (path / "cookiecutter.json").is_file():
+        raise StepFailed(
+            f"the '{name}' template is missing from this webkit installation ({path})",
+            "reinstall webkit: pip install --force-reinstall webkit-cli",
+        )
+    return path
+
+
+def render_context(template: Path, values: dict[str, Any]) -> dict[str, Any]:
+    """The full cookiecutter context: the template's defaults, overridden by `values`."""
+    from cookiecutter.generate import generate_context
+    from cookiecutter.prompt import prompt_for_config
+
+    context = generate_context(
+        context_file=str(template / "cookiecutter.json"),
+        default_context={},
+        extra_context=values,
+    )
+    context["cookiecutter"] = prompt_for_config(context, no_input=True)
+    context["_cookiecutter"] = {
+        k: v for k, v in context["cookiecutter"].items() if not k.startswith("_")
+    }
+    context["cookiecutter"]["_template"] = str(template)
+    context["cookiecutter"]["_repo_dir"] = str(template)
+    return context
+
+
+def _generate(template: Path, values: dict[str, Any], output_dir: Path) -> Path:
+    # cookiecutter's own entry point also writes a replay file (with the secret key in it) to
+    # the user's home; rendering through generate_files writes only the project.
+    from cookiecutter.exceptions import CookiecutterException
+    from cookiecutter.generate import generate_files
+
+    try:
+        context = render_context(template, values)
+        context["cookiecutter"]["_output_dir"] = str(output_dir)
+        result = generate_files(
+            repo_dir=str(template),
+            context=context,
+            output_dir=str(output_dir),
+            accept_hooks=False,
+        )
+    except CookiecutterException as exc:
+        raise StepFailed(
+            f"the template could not be rendered: {exc}",
+            "this is a bug in webkit's template; run with --debug and report it",
+        ) from exc
+    rendered = Path(result)
+    for name in SECRET_FILES:
+        secret = rendered / name
+        if secret.is_file():
+            secret.chmod(0o600)
+    return rendered
+
+
+@contextmanager
+def _temporary_sibling(target: Path) -> Iterator[Path]:
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.webkit-", dir=target.parent))
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write in {target.parent}: {exc.strerror}",
+            "choose a directory you can write to with --output-dir",
+        ) from None
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def render(template: Path, values: dict[str, Any], target: Path) -> Path:
+    """Render `template` with `values` so that it appears at `target` whole, or not at all.
+
+    rename(2) replaces an empty directory and refuses a non-empty one, so of two concurrent
+    renders into the same place exactly one wins.
+    """
+    with _temporary_sibling(target) as staging:
+        try:
+            rendered = _generate(template, values, staging)
+        except OSError as exc:
+            raise StepFailed(
+                f"writing the project failed: {exc.strerror or exc}",
+                f"free some space or fix permissions in {target.parent}, then run again",
+            ) from None
+        try:
+            os.rename(rendered, target)
+        except OSError as exc:
+            if exc.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.EISDIR, errno.ENOTDIR):
+                raise UsageError(
+                    f"{target} appeared while the project was being rendered",
+                    "another process created it; choose another name or remove it",
+                ) from None
+            raise StepFailed(f"moving the project into place failed: {exc.strerror}") from None
+    return target
+
+
+def preview(template: Path, values: dict[str, Any]) -> list[str]:
+    """The relative paths a render would create, computed in the system temp directory."""
+    with tempfile.TemporaryDirectory(prefix="webkit-preview-") as scratch:
+        rendered = _generate(template, values, Path(scratch))
+        return sorted(
+            str(path.relative_to(rendered)) for path in rendered.rglob("*") if path.is_file()
+        )

@@ -1,0 +1,290 @@
+"""Python interpreters, virtual environments (virtualenv) and installers (uv, pip)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from webkit_cli import runner
+from webkit_cli.errors import StepFailed, UsageError
+
+INSTALLERS = ("auto", "uv", "pip")
+_VERSION = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?$")
+_PROBE = "import json, sys; print(json.dumps([list(sys.version_info[:3]), sys.executable]))"
+# Seeded by virtualenv and not part of the project's dependency set.
+_NOT_LOCKED = {"pip", "setuptools", "wheel", "distribute"}
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    path: str
+    version: tuple[int, int, int]
+
+    @property
+    def short_version(self) -> str:
+        return f"{self.version[0]}.{self.version[1]}"
+
+
+def probe(path: str) -> Interpreter | None:
+    """Run `path` and ask it what it is; None when it does not run (a pyenv shim, say)."""
+    try:
+        completed = subprocess.run(
+            [path, "-c", _PROBE],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if completed.returncode != 0:
+        return None
+    try:
+        version, executable = json.loads(completed.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return None
+    return Interpreter(path=executable or path, version=tuple(version))
+
+
+def _pyenv_candidates(major: int, minor: int, patch: int | None) -> list[str]:
+    root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
+    versions = Path(root) / "versions"
+    if not versions.is_dir():
+        return []
+    found = []
+    for entry in versions.iterdir():
+        match = _VERSION.match(entry.name)
+        if not match:
+            continue
+        v = (int(match[1]), int(match[2]), int(match[3] or 0))
+        if v[:2] == (major, minor) and (patch is None or v[2] == patch):
+            found.append((v, entry / "bin" / f"python{major}.{minor}"))
+    return [str(path) for _, path in sorted(found, reverse=True)]
+
+
+def _uv_candidate(spec: str) -> list[str]:
+    uv = uv_binary()
+    if uv is None:
+        return []
+    try:
+        completed = subprocess.run(
+            [uv, "python", "find", "--no-python-downloads", spec],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return (
+        [completed.stdout.strip()] if completed.returncode == 0 and completed.stdout.strip() else []
+    )
+
+
+def find_python(spec: str | None, minimum: tuple[int, int]) -> Interpreter:
+    """Resolve --python: None (the Python running webkit), a version such as 3.12, or a path."""
+    if spec is None:
+        base = getattr(sys, "_base_executable", None) or sys.executable
+        found = probe(base) or probe(sys.executable)
+        if found is None:  # pragma: no cover
+            raise StepFailed("cannot run the Python that runs webkit", "pass --python")
+    elif _VERSION.match(spec):
+        match = _VERSION.match(spec)
+        major, minor = int(match[1]), int(match[2])
+        patch = int(match[3]) if match[3] else None
+        candidates = [
+            shutil.which(f"python{major}.{minor}"),
+            *_pyenv_candidates(major, minor, patch),
+        ]
+        found = None
+        for candidate in filter(None, [*candidates, *_uv_candidate(spec)]):
+            interpreter = probe(candidate)
+            if (
+                interpreter
+                and interpreter.version[:2] == (major, minor)
+                and (patch is None or interpreter.version[2] == patch)
+            ):
+                found = interpreter
+                break
+        if found is None:
+            raise UsageError(
+                f"Python {spec} was not found (looked on PATH, in pyenv and among uv's Pythons)",
+                f"install it (e.g. `uv python install {spec}`) or pass a path: --python /usr/bin/python3",
+            )
+    else:
+        path = Path(spec).expanduser()
+        if not path.exists():
+            raise UsageError(
+                f"--python {spec}: no such file",
+                "pass a version such as 3.12 or the path of a python executable",
+            )
+        found = probe(str(path))
+        if found is None:
+            raise UsageError(
+                f"--python {spec} does not run as Python 3",
+                "pass a version such as 3.12 or the path of a python executable",
+            )
+    if found.version[:2] < minimum:
+        wanted = f"{minimum[0]}.{minimum[1]}"
+        raise UsageError(
+            f"Python {'.'.join(map(str, found.version))} is too old: the project needs {wanted} or newer",
+            f"pass a newer one, e.g. --python {wanted}",
+        )
+    return found
+
+
+def create_venv(interpreter: Interpreter, destination: Path) -> Path:
+    """Create (or clear and recreate) a virtual environment with virtualenv."""
+    from virtualenv import cli_run
+
+    args = [str(destination), "--python", interpreter.path, "--quiet", "--clear"]
+    try:
+        cli_run(args, setup_logging=False)
+    except (Exception, SystemExit) as exc:  # virtualenv reports failures as many types
+        raise StepFailed(
+            f"creating {destination.name} with Python {interpreter.short_version} failed: {exc}",
+            "run `webkit setup` inside the project to try again",
+        ) from None
+    from webkit_cli.project import venv_python
+
+    return venv_python(destination)
+
+
+def venv_is_healthy(python: Path) -> bool:
+    return python.exists() and probe(str(python)) is not None
+
+
+def uv_binary() -> str | None:
+    try:
+        from uv import find_uv_bin
+
+        path = find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        path = shutil.which("uv")
+    return path if path and os.access(path, os.X_OK) else None
+
+
+_NETWORK_MARKERS = (
+    "failed to fetch",
+    "connection refused",
+    "connecterror",
+    "newconnectionerror",
+    "max retries exceeded",
+    "temporary failure in name resolution",
+    "dns error",
+    "network is unreachable",
+    "error sending request",
+    "could not connect",
+    "failed to establish",
+    "timed out",
+)
+
+
+class Installer(ABC):
+    name: str
+
+    @abstractmethod
+    def install_argv(self, python: Path, args: Sequence[str]) -> list[str]: ...
+
+    @abstractmethod
+    def freeze_argv(self, python: Path) -> list[str]: ...
+
+    def install(self, python: Path, args: Sequence[str], cwd: Path) -> None:
+        result = runner.run(self.install_argv(python, args), cwd=cwd, env=runner.child_env())
+        if result.ok:
+            return
+        lowered = result.output.lower()
+        if any(marker in lowered for marker in _NETWORK_MARKERS):
+            raise StepFailed(
+                f"{self.name} could not reach the package index: {result.tail()}",
+                "check the network (or the index settings), then run `webkit setup` in the project",
+            )
+        other = "pip" if self.name == "uv" else "uv"
+        raise StepFailed(
+            f"{self.name} failed to install the dependencies: {result.tail()}",
+            f"run `webkit setup` in the project to retry (or `webkit setup --installer {other}`)",
+        )
+
+    def freeze(self, python: Path, cwd: Path) -> list[str]:
+        result = runner.run(self.freeze_argv(python), cwd=cwd, env=runner.child_env())
+        if not result.ok:
+            raise StepFailed(f"{self.name} could not list the installed packages: {result.tail()}")
+        pins = []
+        for line in result.output.splitlines():
+            line = line.strip()
+            if not line or line.startswith("#") or "==" not in line:
+                continue
+            name = line.split("==", 1)[0].strip().lower()
+            if name not in _NOT_LOCKED:
+                pins.append(line)
+        return sorted(pins, key=str.lower)
+
+
+class UvInstaller(Installer):
+    name = "uv"
+
+    def __init__(self, binary: str):
+        self.binary = binary
+
+    def install_argv(self, python: Path, args: Sequence[str]) -> list[str]:
+        return [self.binary, "pip", "install", "--python", str(python), *args]
+
+    def freeze_argv(self, python: Path) -> list[str]:
+        return [self.binary, "pip", "freeze", "--python", str(python), "--exclude-editable"]
+
+
+class PipInstaller(Installer):
+    name = "pip"
+
+    def install_argv(self, python: Path, args: Sequence[str]) -> list[str]:
+        return [str(python), "-m", "pip", "install", "--disable-pip-version-check", *args]
+
+    def freeze_argv(self, python: Path) -> list[str]:
+        return [str(python), "-m", "pip", "freeze", "--exclude-editable"]
+
+
+def select_installer(kind: str) -> Installer:
+    """auto: uv when its binary runs, else pip."""
+    if kind not in INSTALLERS:
+        raise UsageError(f"unknown installer '{kind}'", f"choose one of: {', '.join(INSTALLERS)}")
+    if kind == "pip":
+        return PipInstaller()
+    binary = uv_binary()
+    runs = binary is not None and runner.run([binary, "--version"]).ok
+    if runs:
+        return UvInstaller(binary)
+    if kind == "uv":
+        raise UsageError(
+            "uv was requested but its binary is missing or does not run",
+            "pass --installer pip, or reinstall webkit to get uv back",
+        )
+    return PipInstaller()
+
+
+def write_lock(path: Path, pins: list[str], installer: str, what: str) -> None:
+    header = (
+        f"# {what}: the exact versions webkit installed and the tests passed with.\n"
+        f"# Written by webkit (installer: {installer}); regenerate with `webkit setup --upgrade`.\n"
+        f"# Install: pip install -r {path.name}\n"
+    )
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(header + "".join(f"{pin}\n" for pin in pins), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_lock(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return sorted(
+        (line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")),
+        key=str.lower,
+    )
