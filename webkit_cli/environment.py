@@ -88,4 +88,4 @@ def relative(path: Path) -> str:
 
 
 def report_packages(step: console.Step, count: int, installer: venvs.Installer) -> None:
-    step.note = f"{count} packages with {installer.name}"
+    step.note = f"({count} packages with {installer.name})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -33,6 +34,11 @@ def child_env(extra: Mapping[str, str] | None = None, venv: Path | None = None) 
     env.pop("PYTHONHOME", None)
     env.pop("__PYVENV_LAUNCHER__", None)
     if venv is not None:
+        # The project's own .venv caches bytecode even where PYTHONDONTWRITEBYTECODE is set
+        # globally: the first migration then pays for compiling exactly the modules it imports,
+        # once, and every later start (server, tests) is seconds faster. Compiling all of
+        # site-packages at install time instead (uv --compile-bytecode) costs more than it saves.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["VIRTUAL_ENV"] = str(venv)
         env["PATH"] = os.pathsep.join([str(venv / "bin"), env.get("PATH", "")])
     else:
@@ -72,3 +78,82 @@ def run(
     if completed.stdout and console.settings.verbosity > 0:
         console.detail(completed.stdout.rstrip())
     return Result(args, completed.returncode, completed.stdout or "")
+
+
+_FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
+
+
+def _signal_exit_status(returncode: int) -> int:
+    """A child killed by signal N exits like a shell reports it: 128 + N."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def _kill_group(pgid: int, grace: float) -> None:
+    """Stop whatever is left in the child's process group: SIGTERM, then SIGKILL."""
+    import signal
+    import time
+
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 2.0)):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+
+
+def run_foreground(
+    argv: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    on_started=None,
+    grace: float = 10.0,
+) -> int:
+    """Run a long-lived child (a server) with the terminal, and own its whole process tree.
+
+    The child runs in a process group of its own. Ctrl-C, SIGTERM, SIGHUP and SIGQUIT sent to
+    webkit are forwarded to that whole group (a reloader's child and gunicorn's workers
+    included), as a terminal would. When the leader exits, anything left in the group is stopped,
+    so no server process outlives webkit. Returns the child's exit status (128+N for signal N).
+    """
+    import signal
+    import threading
+
+    args = [str(part) for part in argv]
+    console.detail(f"$ {' '.join(args)}")
+    try:
+        child = subprocess.Popen(args, cwd=cwd, env=dict(env), start_new_session=True)
+    except FileNotFoundError:
+        raise StepFailed(f"{args[0]} was not found", "run `webkit setup` to repair .venv") from None
+    pgid = child.pid
+    received: list[int] = []
+
+    def forward(signum, _frame):
+        received.append(signum)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signum)
+
+    previous = {}
+    for name in _FORWARDED:
+        sig = getattr(signal, name)
+        previous[sig] = signal.signal(sig, forward)
+    try:
+        if on_started is not None:
+            threading.Thread(target=on_started, args=(child,), daemon=True).start()
+        while True:
+            try:
+                returncode = child.wait()
+                break
+            except KeyboardInterrupt:  # pragma: no cover - SIGINT is handled by `forward`
+                forward(signal.SIGINT, None)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _kill_group(pgid, grace)
+    return _signal_exit_status(returncode)

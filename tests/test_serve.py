@@ -1,0 +1,142 @@
+"""`webkit serve` without a generated project: ports, environment, signals and no orphans."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from webkit_cli.commands import serve
+from webkit_cli.errors import UsageError
+from webkit_cli.project import load
+
+PYPROJECT = "[tool.webkit]\nframework = '{}'\npackage = 'shop'\n"
+
+
+def test_serve_outside_a_project(invoke, tmp_path):
+    result = invoke("serve", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "not inside a webkit project" in result.output
+
+
+def test_serve_with_missing_venv_says_how_to_fix(invoke, tmp_path):
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT.format("flask"))
+    result = invoke("serve", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert "the project's .venv is missing" in result.output
+    assert "webkit setup" in result.output and "--setup" in result.output
+
+
+@pytest.mark.parametrize("port", ["-1", "65536", "http"])
+def test_port_out_of_range_is_a_usage_error(invoke, tmp_path, port):
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT.format("flask"))
+    result = invoke("serve", "--port", port, cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "--port" in result.output
+
+
+def test_taken_port_is_named_with_a_free_one_to_try():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(UsageError) as excinfo:
+            serve.choose_port("127.0.0.1", port)
+    assert f"port {port} on 127.0.0.1 is already in use" == excinfo.value.message
+    suggested = int(excinfo.value.hint.split("--port ")[1].split()[0])
+    assert suggested != port and serve._port_free("127.0.0.1", suggested)
+
+
+def test_port_zero_picks_a_free_port():
+    port = serve.choose_port("127.0.0.1", 0)
+    assert 0 < port < 65536
+    assert serve._port_free("127.0.0.1", port)
+
+
+def test_unknown_host_is_a_usage_error():
+    with pytest.raises(UsageError, match="not an address of this machine"):
+        serve.choose_port("no-such-host.invalid", 8000)
+
+
+def test_env_precedence_dotenv_then_environment_then_mode(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT.format("django"))
+    (tmp_path / ".env").write_text("SECRET_KEY=from-dotenv\nDEBUG=1\nCOLOR=blue\n")
+    monkeypatch.setenv("COLOR", "red")
+    monkeypatch.delenv("ALLOWED_HOSTS", raising=False)
+    monkeypatch.delenv("SECURE_SSL_REDIRECT", raising=False)
+    proj = load(tmp_path)
+    dev = serve.server_env(proj, prod=False, host="127.0.0.1")
+    assert (dev["SECRET_KEY"], dev["DEBUG"], dev["COLOR"]) == ("from-dotenv", "1", "red")
+    prod = serve.server_env(proj, prod=True, host="127.0.0.1")
+    assert prod["DEBUG"] == "0"
+    assert prod["SECURE_SSL_REDIRECT"] == "0"
+    assert "127.0.0.1" in prod["ALLOWED_HOSTS"].split(",")
+    assert prod["VIRTUAL_ENV"] == str(tmp_path / ".venv")
+
+
+def test_prod_refuses_without_secret_key(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT.format("flask"))
+    (tmp_path / ".env").write_text("APP_ENV=development\n")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(UsageError, match="SECRET_KEY is not set"):
+        serve.server_env(load(tmp_path), prod=True, host="127.0.0.1")
+
+
+# A "server" that starts a grandchild (like a reloader or gunicorn's workers) and records both
+# PIDs; the grandchild ignores SIGTERM so only the group clean-up can stop it.
+FAKE_SERVER = textwrap.dedent(
+    """
+    import os, signal, subprocess, sys, time
+    child = subprocess.Popen([sys.executable, "-c",
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"])
+    with open(sys.argv[1], "w") as f:
+        f.write(f"{os.getpid()} {child.pid}")
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(3))
+    time.sleep(600)
+    """
+)
+
+WRAPPER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from webkit_cli import runner
+    status = runner.run_foreground([sys.executable, "-c", sys.argv[1], sys.argv[2]],
+                                   cwd=Path("."), env=runner.child_env(), grace=1.0)
+    sys.exit(status)
+    """
+)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGTERM, 3), (signal.SIGINT, 130)])
+def test_signals_reach_the_server_and_leave_no_process_behind(tmp_path, sig, status):
+    pids_file = tmp_path / "pids"
+    wrapper = subprocess.Popen(
+        [sys.executable, "-c", WRAPPER, FAKE_SERVER, str(pids_file)], cwd=REPO
+    )
+    deadline = time.monotonic() + 20
+    while not (pids_file.exists() and pids_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    server, grandchild = map(int, pids_file.read_text().split())
+    assert _alive(server) and _alive(grandchild)
+    os.kill(wrapper.pid, sig)
+    assert wrapper.wait(timeout=20) == status
+    time.sleep(0.2)
+    assert not _alive(server)
+    assert not _alive(grandchild)

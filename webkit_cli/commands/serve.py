@@ -1,0 +1,205 @@
+"""`webkit serve`: the project running in one command (dev server, or gunicorn with --prod)."""
+
+from __future__ import annotations
+
+import errno
+import socket
+import time
+from pathlib import Path
+
+import click
+
+from webkit_cli import console, environment, project, runner, venvs
+from webkit_cli.errors import StepFailed, UsageError
+
+DEFAULT_PORT = 8000
+MISSING_KEY_HINT = (
+    "add SECRET_KEY to .env or the environment, e.g. "
+    "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"
+)
+
+
+def _port_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return False
+            raise
+    return True
+
+
+def _free_port(host: str, start: int = 0) -> int:
+    """The first free port from `start` upwards, or any free port when start is 0."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    if start == 0:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.bind((host, 0))
+            return probe.getsockname()[1]
+    for candidate in range(start, min(start + 100, 65536)):
+        if _port_free(host, candidate):
+            return candidate
+    return _free_port(host, 0)
+
+
+def choose_port(host: str, port: int) -> int:
+    try:
+        if port == 0:
+            return _free_port(host)
+        if _port_free(host, port):
+            return port
+    except socket.gaierror:
+        raise UsageError(
+            f"--host {host} is not an address of this machine",
+            "use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)",
+        ) from None
+    except OSError as exc:
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {exc.strerror}",
+            "use 127.0.0.1 or 0.0.0.0, and a port above 1023",
+        ) from None
+    suggestion = _free_port(host, port + 1)
+    raise UsageError(
+        f"port {port} on {host} is already in use",
+        f"stop what is using it, or try --port {suggestion} (--port 0 picks a free one)",
+    )
+
+
+def read_dotenv(root: Path) -> dict[str, str]:
+    path = root / ".env"
+    if not path.is_file():
+        return {}
+    from dotenv import dotenv_values
+
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
+def server_env(proj: project.Project, prod: bool, host: str) -> dict[str, str]:
+    """.env, overridden by the environment, overridden by the mode's own variables."""
+    import os
+
+    fw = proj.framework
+    values = {**read_dotenv(proj.root), **os.environ}
+    if prod:
+        local = {k: v for k, v in fw.local_prod_env.items() if k not in os.environ}
+        values.update(local)
+        values.update(fw.prod_env)
+        if not values.get("SECRET_KEY"):
+            raise UsageError(
+                "SECRET_KEY is not set in the environment or in .env", MISSING_KEY_HINT
+            )
+        hosts = {host, "localhost", "127.0.0.1"} - {"0.0.0.0", "::"}  # noqa: S104
+        if "ALLOWED_HOSTS" not in os.environ:
+            values["ALLOWED_HOSTS"] = ",".join(sorted(hosts | {socket.gethostname()}))
+    else:
+        values.update(fw.dev_env)
+    return runner.child_env(values, venv=proj.venv)
+
+
+def _wait_until_answering(host: str, port: int, child, timeout: float = 60.0) -> bool:
+    connect_host = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)  # noqa: S104
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and child.poll() is None:
+        try:
+            with socket.create_connection((connect_host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def _ensure_venv(proj: project.Project, setup_now: bool) -> None:
+    if venvs.venv_is_healthy(proj.python):
+        return
+    state = "missing" if not proj.venv.exists() else "broken"
+    if not setup_now:
+        raise StepFailed(
+            f"the project's .venv is {state}",
+            "run `webkit setup` to (re)create it, or `webkit serve --setup` to do it now",
+        )
+    from webkit_cli.commands.setup import setup as setup_command
+
+    click.get_current_context().invoke(setup_command)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "-p",
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="Port (0 picks a free one).",
+)
+@click.option("--prod", is_flag=True, help="gunicorn with production settings, as deployed.")
+@click.option("--migrate", is_flag=True, help="Apply pending migrations first.")
+@click.option("--setup", "setup_now", is_flag=True, help="Create or repair .venv first.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in a browser.")
+def serve(
+    host: str, port: int, prod: bool, migrate: bool, setup_now: bool, open_browser: bool
+) -> None:
+    """Run the project: the framework's dev server with reload, or gunicorn with --prod."""
+    proj = project.find()
+    fw = proj.framework
+    _ensure_venv(proj, setup_now)
+    env = server_env(proj, prod, host)
+    port = choose_port(host, port)
+    python = str(proj.python)
+
+    if migrate:
+        with console.step("Applying migrations", "Migrations applied"):
+            environment.migrate(proj)
+    for argv in fw.prod_prepare if prod else ():
+        label = " ".join(argv)
+        with console.step(f"Running {label}", f"Ran {label}"):
+            result = runner.run([python, *argv], cwd=proj.root, env=env, timeout=600)
+            if not result.ok:
+                raise StepFailed(f"{label} failed: {result.tail()}", "run it with --verbose")
+
+    values = {"host": host, "port": str(port), "package": proj.package}
+    argv = [python, *fw.argv(fw.prod_server if prod else fw.dev_server, **values)]
+    display_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    url = f"http://{display_host}:{port}/"
+    mode = "production mode, gunicorn" if prod else "development mode, auto-reload"
+
+    def announce(child) -> None:
+        if migrate or prod:
+            pending = False
+        else:
+            try:
+                pending = environment.migrations_pending(proj)
+            except Exception:  # a check that cannot run is not worth stopping the server for
+                pending = False
+        if not _wait_until_answering(host, port, child):
+            return
+        console.success(
+            f"[bold]{proj.root.name}[/bold] is running at [bold]{url}[/bold] ({mode}); Ctrl-C stops it"
+        )
+        if pending:
+            console.warning(
+                "the database has unapplied migrations",
+                "stop the server and run `webkit serve --migrate` (or `webkit setup`)",
+            )
+        if open_browser:
+            import webbrowser
+
+            try:
+                webbrowser.get()
+            except webbrowser.Error:
+                console.info("No browser found here; open the address yourself.")
+            else:
+                webbrowser.open(url)
+
+    console.info(f"Starting {fw.title} ({mode}) on {host}:{port}…")
+    status = runner.run_foreground(argv, cwd=proj.root, env=env, on_started=announce)
+    if status not in (0, 130, 143):
+        raise StepFailed(
+            f"the server stopped with exit status {status}",
+            "read its output above; `webkit setup` repairs a broken environment",
+            exit_code=status if 0 < status < 256 else 1,
+        )
+    click.get_current_context().exit(status)
