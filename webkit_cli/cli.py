@@ -13,6 +13,14 @@ from webkit_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, WebkitError
 # name -> "module:attribute"; a command's module (and its heavy imports) loads only when it runs.
 COMMANDS = {
     "new": ("webkit_cli.commands.new:new", "Create a Flask or Django project, ready to run."),
+    "serve": (
+        "webkit_cli.commands.serve:serve",
+        "Run the project: dev server with reload, or --prod with gunicorn.",
+    ),
+    "deploy-config": (
+        "webkit_cli.commands.deploy_config:deploy_config",
+        "Write gunicorn, nginx, systemd, Docker, compose and Kubernetes files.",
+    ),
     "setup": (
         "webkit_cli.commands.setup:setup",
         "Create or repair the project's .venv, install the lock file, migrate.",

@@ -80,6 +80,16 @@ def migrate(project: Project) -> None:
         )
 
 
+def prepare_database(project: Project):
+    """Create the development database when the project uses a server that lacks it."""
+    from webkit_cli import database
+
+    url = project.setting("DATABASE_URL")
+    if not database.is_postgres(url):
+        return None
+    return database.ensure(project, url)
+
+
 def relative(path: Path) -> str:
     try:
         return str(path.relative_to(Path.cwd()))

@@ -44,6 +44,19 @@ class Project:
     def dev_dependencies(self) -> list[str]:
         return dependency_group(self.pyproject.get("dependency-groups", {}), "dev")
 
+    def dotenv(self) -> dict[str, str]:
+        """The values in the project's .env (empty when there is none)."""
+        path = self.root / ".env"
+        if not path.is_file():
+            return {}
+        from dotenv import dotenv_values
+
+        return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+    def setting(self, name: str) -> str | None:
+        """A setting as the project sees it: the environment wins over .env."""
+        return os.environ.get(name) or self.dotenv().get(name)
+
     @property
     def lock_file(self) -> Path:
         return self.root / LOCK_FILE

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from webkit_cli import console, frameworks, names, venvs
+from webkit_cli.database import DATABASES
 from webkit_cli.errors import StepFailed, UsageError, WebkitError
 
 
@@ -25,6 +26,7 @@ class Plan:
     installer: venvs.Installer | None
     git: bool
     context: dict[str, str] = field(default_factory=dict)
+    database_skipped: bool = False
 
     @property
     def migrate(self) -> bool:
@@ -84,6 +86,33 @@ def _choose_framework(framework: str | None, interactive: bool) -> str:
     return frameworks.DEFAULT
 
 
+def _choose_database(
+    db: str | None, url: str | None, package: str, fw: frameworks.Framework, interactive: bool
+) -> tuple[str, str]:
+    """The database kind and, for PostgreSQL, its URL in the framework's scheme."""
+    from webkit_cli import database
+
+    if url is not None:
+        if db == "sqlite":
+            raise UsageError(
+                "--database-url is for PostgreSQL, but --db sqlite was given",
+                "drop one of the two options",
+            )
+        db = "postgres"
+    if db is None:
+        if interactive:
+            db = click.prompt("Database", type=click.Choice(DATABASES), default=DATABASES[0])
+        else:
+            db = DATABASES[0]
+    if db != "postgres":
+        return db, ""
+    if url is None:
+        env_url = os.environ.get("DATABASE_URL")
+        url = env_url if database.is_postgres(env_url) else f"postgresql://localhost/{package}"
+    database.validate_url(url)
+    return db, database.framework_url(url, fw.postgres_url_scheme)
+
+
 def _print_plan(plan: Plan, files: list[str]) -> None:
     out = console.out()
     out.print(
@@ -104,6 +133,14 @@ def _print_plan(plan: Plan, files: list[str]) -> None:
             "then the dev group; write requirements.lock and requirements-dev.lock"
         )
         n += 1
+        if plan.context["database"] == "postgres":
+            from webkit_cli.database import redact
+
+            out.print(
+                f"\n[bold]{n}. Database[/bold]: create {redact(plan.context['database_url'])} "
+                "if it does not exist"
+            )
+            n += 1
         migrate = " ".join(plan.framework.argv(plan.framework.migrate, package=plan.names.package))
         out.print(f"\n[bold]{n}. Migrate[/bold]: .venv/bin/python {migrate}")
         n += 1
@@ -164,8 +201,10 @@ def _summary(plan: Plan, started: float) -> None:
     )
     location = os.path.relpath(target) if not os.path.relpath(target).startswith("..") else target
     lines = [f"cd {location}"]
-    if plan.installer is None:
-        lines.append("webkit setup            # create .venv, install, migrate")
+    if plan.installer is None or plan.database_skipped:
+        lines.append(
+            "webkit setup            # create .venv, install, create the database, migrate"
+        )
     lines += [
         "webkit serve            # http://127.0.0.1:8000 with auto-reload",
         ".venv/bin/pytest        # the project's own tests",
@@ -199,6 +238,17 @@ def _summary(plan: Plan, started: float) -> None:
     show_default=True,
     help="auto: uv when it runs, else pip.",
 )
+@click.option(
+    "--db",
+    "db",
+    type=click.Choice(DATABASES),
+    help="sqlite (embedded, the default) or postgres.",
+)
+@click.option(
+    "--database-url",
+    metavar="URL",
+    help="PostgreSQL URL (implies --db postgres); default $DATABASE_URL or postgresql://localhost/NAME.",
+)
 @click.option("--no-venv", is_flag=True, help="Do not create .venv (implies --no-install).")
 @click.option("--no-install", is_flag=True, help="Create .venv but install nothing.")
 @click.option("--no-git", is_flag=True, help="Do not run git init.")
@@ -208,6 +258,8 @@ def _summary(plan: Plan, started: float) -> None:
 def new(
     name: str | None,
     framework: str | None,
+    db: str | None,
+    database_url: str | None,
     output_dir: Path,
     python_spec: str | None,
     installer: str,
@@ -227,6 +279,7 @@ def new(
         name = click.prompt("Project name", default="shop")
     project_names = names.validate(name)
     fw = frameworks.get(_choose_framework(framework, interactive))
+    db, db_url = _choose_database(db, database_url, project_names.package, fw, interactive)
     target = (output_dir.expanduser() / project_names.directory).absolute()
     _check_target(target, force)
 
@@ -248,6 +301,8 @@ def new(
             "package_name": project_names.package,
             "description": fw.description,
             "python_version": python_version,
+            "database": db,
+            "database_url": db_url,
             "secret_key": secrets.token_urlsafe(50),
         },
     )
@@ -276,6 +331,24 @@ def new(
     _summary(plan, started)
 
 
+def _prepare_database(proj) -> bool:
+    """Create the database on a server; a server that is not ready only skips this step."""
+    from webkit_cli import environment
+
+    if proj.answers.get("database", "sqlite") == "sqlite":
+        return True
+    try:
+        with console.step("Preparing the database", "Database") as step:
+            outcome = environment.prepare_database(proj)
+            if outcome is not None:
+                verb = "Created" if outcome.state == "created" else "Using existing"
+                step.done_text = f"{verb} database {outcome.name}"
+    except StepFailed as exc:
+        console.warning(f"database step skipped: {exc.message}", exc.hint)
+        return False
+    return True
+
+
 def _finish(plan: Plan, target: Path) -> None:
     from webkit_cli import environment, project
 
@@ -292,8 +365,11 @@ def _finish(plan: Plan, target: Path) -> None:
         ) as step:
             count = environment.install_from_pyproject(proj, plan.installer)
             environment.report_packages(step, count, plan.installer)
-        with console.step("Applying migrations", "Applied the initial migration"):
-            environment.migrate(proj)
+        if not _prepare_database(proj):
+            plan.database_skipped = True
+        else:
+            with console.step("Applying migrations", "Applied the initial migration"):
+                environment.migrate(proj)
     if plan.git:
         with console.step(
             "Creating the git repository", "Initialised git with a first commit"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import socket
 import time
-from pathlib import Path
 
 import click
 
@@ -68,21 +67,12 @@ def choose_port(host: str, port: int) -> int:
     )
 
 
-def read_dotenv(root: Path) -> dict[str, str]:
-    path = root / ".env"
-    if not path.is_file():
-        return {}
-    from dotenv import dotenv_values
-
-    return {k: v for k, v in dotenv_values(path).items() if v is not None}
-
-
 def server_env(proj: project.Project, prod: bool, host: str) -> dict[str, str]:
     """.env, overridden by the environment, overridden by the mode's own variables."""
     import os
 
     fw = proj.framework
-    values = {**read_dotenv(proj.root), **os.environ}
+    values = {**proj.dotenv(), **os.environ}
     if prod:
         local = {k: v for k, v in fw.local_prod_env.items() if k not in os.environ}
         values.update(local)

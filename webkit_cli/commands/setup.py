@@ -67,6 +67,16 @@ def setup(python_spec: str | None, installer: str, recreate: bool, upgrade: bool
         else:
             step.done_text = f"Packages match {proj.dev_lock_file.name}"
 
+    with console.step("Checking the database", "Database") as step:
+        outcome = environment.prepare_database(proj)
+        if outcome is None:
+            step.done_text = "Database: SQLite, created by the migrations"
+        elif outcome.state == "created":
+            step.done_text = f"Created database {outcome.name}"
+            changed = True
+        else:
+            step.done_text = f"Database {outcome.name} exists"
+
     with console.step("Checking migrations", "Migrations") as step:
         if environment.migrations_pending(proj):
             environment.migrate(proj)

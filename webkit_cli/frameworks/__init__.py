@@ -42,6 +42,19 @@ class Framework:
     dev_env: dict[str, str] = field(default_factory=dict)
     up_to_date_marker: str | None = None
     health_path: str = "/healthz"
+    # Deployment (`webkit deploy-config`). The WSGI application as module:attribute.
+    wsgi_app: str = "wsgi:app"
+    # Where production static files are on disk (relative to the project root, with {package})
+    # and the URL they are served under; nginx serves them from there.
+    static_root: str = "{package}/static"
+    static_url: str = "/static/"
+    # Production variables for an app behind a TLS-terminating proxy, added to prod_env;
+    # {domain} is the public host name.
+    deploy_env: dict[str, str] = field(default_factory=dict)
+    # Variables for running prod_prepare while an image is built, where there are no secrets.
+    build_env: dict[str, str] = field(default_factory=dict)
+    # DATABASE_URL scheme for PostgreSQL, as the project's settings expect it.
+    postgres_url_scheme: str = "postgresql://"
     api_path: str = "/api/items"
     min_python: tuple[int, int] = (3, 10)
 

@@ -14,4 +14,11 @@ FRAMEWORK = Framework(
     local_prod_env={"SECURE_SSL_REDIRECT": "0"},
     dev_env={"DEBUG": "1"},
     api_path="/api/items/",
+    wsgi_app="config.wsgi:application",
+    # STATIC_ROOT in config/settings.py: where collectstatic puts the files.
+    static_root="staticfiles",
+    deploy_env={"ALLOWED_HOSTS": "{domain}", "CSRF_TRUSTED_ORIGINS": "https://{domain}"},
+    # settings.py needs a SECRET_KEY to load; collectstatic does not use it. No .env either.
+    build_env={"SECRET_KEY": "collectstatic-only-not-a-secret", "ENV_FILE": "/dev/null"},
+    postgres_url_scheme="postgres://",
 )

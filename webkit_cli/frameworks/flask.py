@@ -25,4 +25,9 @@ FRAMEWORK = Framework(
     prod_env={"APP_ENV": "production"},
     dev_env={"APP_ENV": "development"},
     api_path="/api/items",
+    wsgi_app="wsgi:app",
+    static_root="{package}/static",
+    # One proxy (nginx or the ingress) sets X-Forwarded-For and -Proto: see config.py.
+    deploy_env={"PROXY_FIX_X_FOR": "1", "PROXY_FIX_X_PROTO": "1"},
+    postgres_url_scheme="postgresql+psycopg://",
 )

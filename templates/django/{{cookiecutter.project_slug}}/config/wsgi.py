@@ -1,0 +1,17 @@
+"""
+WSGI config for {{ cookiecutter.project_name }}.
+
+It exposes the WSGI callable as a module-level variable named ``application``;
+gunicorn.conf.py points gunicorn at it.
+
+For more information on this file, see
+https://docs.djangoproject.com/en/stable/howto/deployment/wsgi/
+"""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+application = get_wsgi_application()

@@ -1,0 +1,69 @@
+"""Gunicorn settings: `python -m gunicorn -c gunicorn.conf.py` needs no other argument.
+
+Each setting can be changed from the environment; options on the command line
+(`webkit serve --prod` passes --bind) win over this file.
+https://docs.gunicorn.org/en/stable/settings.html
+"""
+
+import os
+
+
+def _env_int(name, default):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def _cpu_count():
+    try:
+        return len(os.sched_getaffinity(0))  # the CPUs this process may use (containers)
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+wsgi_app = "config.wsgi:application"
+
+# Where to listen: GUNICORN_BIND (e.g. unix:/run/gunicorn.sock), else 0.0.0.0:$PORT on
+# platforms that assign a port, else the loopback address for nginx in front.
+if os.environ.get("GUNICORN_BIND"):
+    bind = os.environ["GUNICORN_BIND"].split(",")
+elif os.environ.get("PORT"):
+    bind = [f"0.0.0.0:{os.environ['PORT']}"]
+else:
+    bind = ["127.0.0.1:8000"]
+
+# Worker processes: WEB_CONCURRENCY, else the usual 2 x CPUs + 1. "sync" workers suit
+# most Django applications; GUNICORN_THREADS above 1 makes them "gthread" workers.
+workers = _env_int("WEB_CONCURRENCY", 2 * _cpu_count() + 1)
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = _env_int("GUNICORN_THREADS", 1)
+
+timeout = _env_int("GUNICORN_TIMEOUT", 30)  # a worker silent for this long is replaced
+graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)  # to finish requests on restart
+keepalive = _env_int("GUNICORN_KEEPALIVE", 5)  # seconds an idle keep-alive connection stays
+
+# Replace each worker after about this many requests, so that a slow leak cannot grow
+# forever; the jitter keeps the workers from restarting all at once.
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+
+# The workers' heartbeat files: on tmpfs where there is one (Docker's /tmp may be a slow disk).
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
+
+# Proxies (nginx) whose X-Forwarded-* headers gunicorn believes; comma-separated, "*" for any.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# Logs on stdout/stderr, for the process manager (systemd, Docker) to collect. The access
+# log is the combined log format, the time taken, and the client as the proxy saw it.
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms '
+    'forwarded_for="%({x-forwarded-for}i)s"'
+)

@@ -1,0 +1,282 @@
+"""Render the deployment files of a project from templates/deploy/.
+
+What differs between frameworks comes from the Framework data (WSGI module, migrate command,
+static files, production variables); what differs between projects from the Project; the
+rest from the validated Settings. Nothing here branches on a framework's name.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from webkit_cli.deploy.settings import TARGETS, Settings
+from webkit_cli.errors import StepFailed, UsageError
+from webkit_cli.project import Project
+
+if TYPE_CHECKING:
+    import jinja2
+
+# The unprivileged numeric user (and group) of the image and the pods.
+UID = 10001
+# Installed into the image when the project's lock file has no PostgreSQL driver (a SQLite
+# project): compose and Kubernetes run it on PostgreSQL.
+POSTGRES_DRIVER = "psycopg[binary]>=3.2,<4"
+_DRIVER_PINS = re.compile(r"^\s*(psycopg|psycopg2|psycopg2-binary)(\[[^\]]*\])?\s*==", re.I | re.M)
+# Kubernetes appends suffixes such as "-postgres" and "-migrate" to names of at most 63.
+MAX_NAME = 40
+
+
+@dataclass(frozen=True)
+class Output:
+    template: str  # below templates/deploy/
+    path: str  # relative to the project root; {output} and {name} are filled in
+
+
+ENV_EXAMPLE = Output("env.example.j2", "{output}/.env.example")
+
+# What each target writes. The .dockerignore and the Procfile sit at the project root, where
+# `docker build .` and the platforms look for them; everything else goes below --output.
+FILES: dict[str, tuple[Output, ...]] = {
+    "gunicorn": (Output("gunicorn.conf.py.j2", "{output}/gunicorn.conf.py"),),
+    "nginx": (Output("nginx.conf.j2", "{output}/nginx/{name}.conf"),),
+    "systemd": (Output("systemd.service.j2", "{output}/systemd/{name}.service"), ENV_EXAMPLE),
+    "docker": (
+        Output("Dockerfile.j2", "{output}/Dockerfile"),
+        Output("dockerignore.j2", ".dockerignore"),
+        ENV_EXAMPLE,
+    ),
+    "compose": (Output("compose.yaml.j2", "{output}/compose.yaml"), ENV_EXAMPLE),
+    "k8s": (
+        *(
+            Output(f"k8s/{part}.yaml.j2", f"{{output}}/k8s/{part}.yaml")
+            for part in (
+                "configmap",
+                "deployment",
+                "service",
+                "ingress",
+                "hpa",
+                "migrate-job",
+                "postgres",
+            )
+        ),
+        ENV_EXAMPLE,
+    ),
+    "procfile": (Output("Procfile.j2", "Procfile"),),
+}
+
+# A target whose files refer to another target's files brings that target along.
+REQUIRES: dict[str, tuple[str, ...]] = {
+    "systemd": ("gunicorn",),
+    "docker": ("gunicorn",),
+    "compose": ("docker",),
+    "k8s": ("docker",),
+    "procfile": ("gunicorn",),
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    path: str  # relative to the project root, with forward slashes
+    target: str
+    content: str
+
+
+def expand(targets: tuple[str, ...]) -> tuple[str, ...]:
+    """The chosen targets and those they need, in the canonical order."""
+    wanted: set[str] = set()
+    pending = list(targets)
+    while pending:
+        target = pending.pop()
+        if target not in wanted:
+            wanted.add(target)
+            pending.extend(REQUIRES.get(target, ()))
+    return tuple(t for t in TARGETS if t in wanted)
+
+
+def resource_name(proj: Project) -> str:
+    """The project's name as Kubernetes, systemd and nginx want it: my-shop."""
+    raw = proj.pyproject.get("project", {}).get("name") or proj.package
+    name = re.sub(r"[^a-z0-9]+", "-", str(raw).lower()).strip("-")
+    name = name[:MAX_NAME].rstrip("-")
+    if not re.fullmatch(r"[a-z]([a-z0-9-]*[a-z0-9])?", name):
+        raise UsageError(
+            f"cannot make a resource name from the project name {raw!r}",
+            "set [project] name in pyproject.toml to letters, digits and hyphens",
+        )
+    return name
+
+
+def default_app_dir(proj: Project) -> str:
+    return f"/srv/{resource_name(proj)}"
+
+
+def _python_version(proj: Project) -> str:
+    version = str(proj.answers.get("python_version") or "3.12")
+    if not re.fullmatch(r"3\.[0-9]{1,2}", version):
+        raise UsageError(
+            f"pyproject.toml: [tool.webkit.answers] python_version = {version!r} is not "
+            "a Python version",
+            'set it to the major.minor version the project runs on, e.g. "3.12"',
+        )
+    return version
+
+
+def _image_tag(proj: Project) -> str:
+    version = str(proj.pyproject.get("project", {}).get("version") or "latest")
+    return version if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", version) else "latest"
+
+
+def _database(proj: Project) -> str:
+    database = proj.answers.get("database", "sqlite")
+    if database not in ("sqlite", "postgres"):
+        raise UsageError(
+            f"pyproject.toml: [tool.webkit.answers] database = {database!r} is not one "
+            "webkit knows",
+            'set it to "sqlite" or "postgres"',
+        )
+    return str(database)
+
+
+def _needs_driver(proj: Project) -> bool:
+    try:
+        lock = proj.lock_file.read_text(encoding="utf-8")
+    except OSError:
+        return True
+    return not _DRIVER_PINS.search(lock)
+
+
+def context(proj: Project, settings: Settings) -> dict[str, Any]:
+    fw = proj.framework
+    name = resource_name(proj)
+    package = proj.package
+    output = settings.output
+    database = _database(proj)
+    db = package  # PostgreSQL database and role: the package name is a valid identifier
+    env = {**fw.prod_env, **fw.deploy_env}
+    env = {key: value.format(domain=settings.domain) for key, value in env.items()}
+    container_env = {"FORWARDED_ALLOW_IPS": "*"}
+    if settings.workers:
+        container_env["WEB_CONCURRENCY"] = str(settings.workers)
+    # In a pod the CPU count is the node's, not the limit's (1 CPU: 2 x 1 + 1 workers).
+    k8s_env = {
+        **env,
+        "WEB_CONCURRENCY": str(settings.workers or 3),
+        "FORWARDED_ALLOW_IPS": "*",
+    }
+    build_env = "".join(f"{key}={shlex.quote(value)} " for key, value in fw.build_env.items())
+    static_rel = fw.static_root.format(package=package)
+    migrate_argv = ["python", *fw.argv(fw.migrate, package=package)]
+    prepare = [" ".join(fw.argv(cmd, package=package)) for cmd in fw.prod_prepare]
+
+    def postgres_url(credential: str, host: str) -> str:
+        return f"{fw.postgres_url_scheme}{db}:{credential}@{host}:5432/{db}"
+
+    return {
+        "project_name": name,  # validated; the typed name could hold quotes
+        "name": name,
+        "package": package,
+        "upstream": f"{package}_app",
+        "version": _image_tag(proj),
+        "image": f"{name}:{_image_tag(proj)}",
+        "python_version": _python_version(proj),
+        "domain": settings.domain,
+        "workers": settings.workers,
+        "port": settings.port,
+        "user": settings.user,
+        "uid": UID,
+        "app_dir": settings.app_dir,
+        "output": output,
+        "context": "/".join([".."] * len(output.split("/"))),
+        "gunicorn_conf": f"{output}/gunicorn.conf.py",
+        "wsgi_app": fw.wsgi_app,
+        "health_path": fw.health_path,
+        "static_url": fw.static_url,
+        "static_rel": static_rel,
+        "static_dir": f"{settings.app_dir}/{static_rel}",
+        "migrate_argv": migrate_argv,
+        "migrate_command": " ".join(migrate_argv[1:]),
+        "prepare_commands": [f"{build_env}.venv/bin/python {cmd}" for cmd in prepare],
+        "build_prepare": [f"{build_env}python {cmd}" for cmd in prepare],
+        "env": env,
+        "container_env": container_env,
+        "k8s_env": k8s_env,
+        "uses_sqlite": database == "sqlite",
+        "sqlite_url": f"sqlite:////var/lib/{name}/{package}.db",
+        "db_name": db,
+        "db_user": db,
+        "postgres_scheme": fw.postgres_url_scheme,
+        # compose interpolates ${...}; Kubernetes expands $(...) from the container's variables
+        "database_url": postgres_url("${POSTGRES_PASSWORD}", "db"),
+        "k8s_database_url": postgres_url("$(POSTGRES_PASSWORD)", f"{name}-postgres"),
+        "driver": POSTGRES_DRIVER if _needs_driver(proj) else None,
+    }
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _check(value: Any) -> None:
+    """Defence in depth: every value is validated before it gets here, but a line break (or
+    any control character) inside a value could start a new directive in any of these formats.
+    """
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check(key)
+            _check(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _check(item)
+    elif isinstance(value, str) and _CONTROL.search(value):
+        raise StepFailed(
+            f"refusing to write a value with a control character: {value!r}",
+            "check pyproject.toml's [project] and [tool.webkit] tables; "
+            "if they look right, report this as a webkit bug",
+        )
+
+
+def environment(root: Path) -> jinja2.Environment:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(root)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # noqa: S701 - these are config files, not HTML
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["yaml"] = json.dumps  # a JSON string or list is valid YAML
+    return env
+
+
+def templates_dir() -> Path:
+    from webkit_cli.scaffold import templates_root
+
+    root = templates_root() / "deploy"
+    if not root.is_dir():
+        raise StepFailed(
+            f"the deploy templates are missing from this webkit installation ({root})",
+            "reinstall webkit: pip install --force-reinstall webkit-cli",
+        )
+    return root
+
+
+def render(proj: Project, settings: Settings, targets: tuple[str, ...]) -> list[Rendered]:
+    """Every file of `targets` (and what they need), rendered; nothing is written."""
+    values = context(proj, settings)
+    _check(values)
+    env = environment(templates_dir())
+    files: dict[str, Rendered] = {}
+    for target in expand(targets):
+        for out in FILES[target]:
+            path = out.path.format(output=settings.output, name=values["name"])
+            if path in files:  # shared by several targets (.env.example)
+                continue
+            content = env.get_template(out.template).render(values)
+            files[path] = Rendered(path=path, target=target, content=content)
+    return list(files.values())
