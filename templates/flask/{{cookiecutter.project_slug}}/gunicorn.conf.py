@@ -1,0 +1,76 @@
+"""Gunicorn settings: `gunicorn -c gunicorn.conf.py` needs no other argument.
+
+Every value can be changed through the environment; command-line options win over this file
+(`webkit serve --prod` passes --bind). Reference: https://docs.gunicorn.org/en/stable/settings.html
+"""
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+# So that WEB_CONCURRENCY and friends may live in .env too; the environment wins over the file.
+load_dotenv(Path(__file__).with_name(".env"))
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the CPUs this process may use (containers)
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+wsgi_app = "wsgi:app"
+
+# GUNICORN_BIND wins; a platform that sets PORT gets every interface; else local only.
+if os.environ.get("GUNICORN_BIND"):
+    bind = os.environ["GUNICORN_BIND"].split()
+elif os.environ.get("PORT"):
+    bind = [f"0.0.0.0:{os.environ['PORT']}"]
+else:
+    bind = ["127.0.0.1:8000"]
+
+workers = env_int("WEB_CONCURRENCY", 2 * cpu_count() + 1)
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = env_int("GUNICORN_THREADS", 2)
+
+timeout = env_int("GUNICORN_TIMEOUT", 30)  # a worker silent for this long is restarted
+graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)  # to finish requests on restart
+keepalive = env_int("GUNICORN_KEEPALIVE", 5)  # above a load balancer's idle timeout is better
+
+# Recycle workers now and then, so a slow leak cannot grow forever; the jitter keeps them from
+# restarting all at once.
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+
+# The workers' heartbeat files: on tmpfs where there is one (Docker's /tmp may be a slow disk).
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
+
+# Gunicorn 25.1+ opens a control socket for `gunicornc`, by default at a path that every gunicorn
+# of the same user shares (~/.gunicorn/gunicorn.ctl). Off unless GUNICORN_CONTROL_SOCKET names
+# a path of its own; systemd, Docker and Kubernetes manage gunicorn with signals anyway.
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+
+# Logs on stdout/stderr; the process manager (systemd, Docker) collects them.
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", os.environ.get("LOG_LEVEL", "info")).lower()
+# Client, time, request line, status, bytes, referrer, user agent, duration in milliseconds.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
+
+# Proxies whose X-Forwarded-Proto (and similar) headers gunicorn believes. For the client's
+# address as seen by Flask, also set PROXY_FIX_X_FOR (see config.py).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
