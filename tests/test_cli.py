@@ -107,3 +107,54 @@ def test_project_commands_outside_a_project(invoke, tmp_path, command):
     assert result.exit_code == 2
     assert "not inside a webkit project" in result.output
     assert "webkit new NAME" in result.output
+
+
+def test_on_a_terminal_missing_choices_are_asked(invoke, tmp_path, monkeypatch):
+    monkeypatch.setattr("webkit_cli.console.is_interactive", lambda: True)
+    result = invoke("new", "--dry-run", "--no-venv", cwd=tmp_path, input="blog\ndjango\nsqlite\n")
+    assert result.exit_code == 0, result.output
+    assert "Project name [shop]: blog" in result.output
+    assert "Framework (flask, django) [flask]: django" in result.output
+    assert "Database (sqlite, postgres) [sqlite]: sqlite" in result.output
+    assert "Plan for" in result.output and "(Django, dry run" in result.output
+    assert "manage.py" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_a_terminal_defaults_are_used_and_said(invoke, tmp_path):
+    result = invoke("new", "blog", "--dry-run", "--no-venv", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "Framework: flask (the default; choose with --framework)" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_database_url_with_sqlite_is_contradictory(invoke, tmp_path):
+    result = invoke(
+        "new", "blog", "--db", "sqlite", "--database-url", "postgresql://x/y", cwd=tmp_path
+    )
+    assert result.exit_code == 2
+    assert "--database-url is for PostgreSQL" in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://localhost/shop", "is not a PostgreSQL URL"),
+        ("postgresql://localhost/", "names no database"),
+        ("postgresql://localhost:port/shop", "invalid port"),
+    ],
+)
+def test_bad_database_urls(invoke, tmp_path, url, message):
+    result = invoke("new", "blog", "--database-url", url, "--no-venv", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_database_url_password_is_never_printed(invoke, tmp_path):
+    result = invoke(
+        "new", "blog", "--database-url", "mysql://u:hunter2@h/db", "--no-venv", cwd=tmp_path
+    )
+    assert result.exit_code == 2
+    assert "hunter2" not in result.output
+    assert "u:***@h" in result.output
