@@ -52,27 +52,26 @@ def install_from_lock(project: Project, installer: venvs.Installer) -> bool:
     return True
 
 
-def migrations_pending(project: Project) -> bool:
-    fw = project.framework
-    result = runner.run(
-        [str(project.python), *fw.argv(fw.pending_migrations, package=project.package)],
+def _run_in_project(project: Project, argv: tuple[str, ...], timeout: float) -> runner.Result:
+    """Run one of the framework's commands with the project's .venv Python, in its root."""
+    return runner.run(
+        [str(project.python), *project.framework.argv(argv, package=project.package)],
         cwd=project.root,
         env=runner.child_env(venv=project.venv),
-        timeout=120,
+        timeout=timeout,
     )
+
+
+def migrations_pending(project: Project) -> bool:
+    fw = project.framework
+    result = _run_in_project(project, fw.pending_migrations, timeout=120)
     if fw.up_to_date_marker is not None:
         return not (result.ok and fw.up_to_date_marker in result.output)
     return not result.ok
 
 
 def migrate(project: Project) -> None:
-    fw = project.framework
-    result = runner.run(
-        [str(project.python), *fw.argv(fw.migrate, package=project.package)],
-        cwd=project.root,
-        env=runner.child_env(venv=project.venv),
-        timeout=300,
-    )
+    result = _run_in_project(project, project.framework.migrate, timeout=300)
     if not result.ok:
         raise StepFailed(
             f"applying the migrations failed: {result.tail()}",

@@ -33,24 +33,23 @@ class Interpreter:
         return f"{self.version[0]}.{self.version[1]}"
 
 
-def probe(path: str) -> Interpreter | None:
-    """Run `path` and ask it what it is; None when it does not run (a pyenv shim, say)."""
+def _output(argv: list[str]) -> str | None:
+    """The stdout of a quick, read-only command; None when it cannot run or fails."""
     try:
         completed = subprocess.run(
-            [path, "-c", _PROBE],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            stdin=subprocess.DEVNULL,
-            check=False,
+            argv, capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL, check=False
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    if completed.returncode != 0:
-        return None
+    return completed.stdout.strip() if completed.returncode == 0 else None
+
+
+def probe(path: str) -> Interpreter | None:
+    """Run `path` and ask it what it is; None when it does not run (a pyenv shim, say)."""
+    output = _output([path, "-c", _PROBE])
     try:
-        version, executable = json.loads(completed.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
+        version, executable = json.loads(output.splitlines()[-1])
+    except (AttributeError, ValueError, IndexError):
         return None
     return Interpreter(path=executable or path, version=tuple(version))
 
@@ -73,22 +72,8 @@ def _pyenv_candidates(major: int, minor: int, patch: int | None) -> list[str]:
 
 def _uv_candidate(spec: str) -> list[str]:
     uv = uv_binary()
-    if uv is None:
-        return []
-    try:
-        completed = subprocess.run(
-            [uv, "python", "find", "--no-python-downloads", spec],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return []
-    return (
-        [completed.stdout.strip()] if completed.returncode == 0 and completed.stdout.strip() else []
-    )
+    found = _output([uv, "python", "find", "--no-python-downloads", spec]) if uv else None
+    return [found] if found else []
 
 
 def find_python(spec: str | None, minimum: tuple[int, int]) -> Interpreter:
@@ -144,15 +129,34 @@ def find_python(spec: str | None, minimum: tuple[int, int]) -> Interpreter:
 
 
 def create_venv(interpreter: Interpreter, destination: Path) -> Path:
-    """Create (or clear and recreate) a virtual environment with virtualenv."""
-    from virtualenv import cli_run
+    """Create (or clear and recreate) a virtual environment with virtualenv.
+
+    An interrupted or failed creation leaves no environment behind: a half-made one can look
+    healthy while it is not (bin/python running as the base interpreter before pyvenv.cfg is
+    written, or no pip yet).
+    """
+    from virtualenv import session_via_cli
 
     args = [str(destination), "--python", interpreter.path, "--quiet", "--clear"]
+    failure = None
     try:
-        cli_run(args, setup_logging=False)
+        # Finding the interpreter and reading the options touch nothing on disk ...
+        session = session_via_cli(args, setup_logging=False)
     except (Exception, SystemExit) as exc:  # virtualenv reports failures as many types
+        failure = exc
+    else:
+        try:
+            with session:  # ... running the session first clears what is there (--clear)
+                session.run()
+        except BaseException as exc:
+            shutil.rmtree(destination, ignore_errors=True)
+            if not isinstance(exc, (Exception, SystemExit)):  # Ctrl-C: not a failure to report
+                raise
+            failure = exc
+    if failure is not None:
         raise StepFailed(
-            f"creating {destination.name} with Python {interpreter.short_version} failed: {exc}",
+            f"creating {destination.name} with Python {interpreter.short_version} failed: "
+            f"{failure}",
             "run `webkit setup` inside the project to try again",
         ) from None
     from webkit_cli.project import venv_python
@@ -161,7 +165,10 @@ def create_venv(interpreter: Interpreter, destination: Path) -> Path:
 
 
 def venv_is_healthy(python: Path) -> bool:
-    return python.exists() and probe(str(python)) is not None
+    # Without pyvenv.cfg, bin/python runs as the base interpreter: installing "into the venv"
+    # would then install into the system's Python.
+    cfg = python.parent.parent / "pyvenv.cfg"
+    return python.exists() and cfg.is_file() and probe(str(python)) is not None
 
 
 def uv_binary() -> str | None:
