@@ -12,8 +12,9 @@ from webkit_cli.errors import UsageError
 MAX_LENGTH = 64
 _ALLOWED = re.compile(r"[A-Za-z0-9_-]+")
 
-# Names a generated project imports or ships beside its own package: a package with one of these
-# names would shadow it (`import flask` finding the project instead of Flask).
+# Names a generated project imports (its dependencies, theirs and its tools') or ships beside its
+# own package: a package with one of these names would shadow it (`import flask` finding the
+# project instead of Flask; `python -m pytest` breaking on a project named iniconfig).
 RESERVED = frozenset(
     """
     alembic asgiref blinker cachelib click config coverage dj_database_url django environ
@@ -21,7 +22,10 @@ RESERVED = frozenset(
     mako manage markupsafe migrations packaging pip pluggy psycopg psycopg2 pytest pytest_cov
     pytest_django ruff setuptools sqlalchemy sqlparse static templates tests typing_extensions
     uv virtualenv webkit webkit_cli werkzeug whitenoise wsgi wtforms instance dotenv cookiecutter
+    iniconfig pygments py conftest greenlet psycopg_binary psycopg_pool
     """.split()
+    # Directories the projects' .gitignore leaves out: a package there would not be committed.
+    + "build dist venv htmlcov media staticfiles".split()
 )
 
 

@@ -51,7 +51,15 @@ class Project:
             return {}
         from dotenv import dotenv_values
 
-        return {k: v for k, v in dotenv_values(path).items() if v is not None}
+        try:
+            values = dotenv_values(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise UsageError(
+                f"cannot read {path}: {reason}",
+                "fix the file (UTF-8 text, KEY=value lines); .env.example lists the keys",
+            ) from None
+        return {k: v for k, v in values.items() if v is not None}
 
     def setting(self, name: str) -> str | None:
         """A setting as the project sees it: the environment wins over .env."""
@@ -89,7 +97,7 @@ def read_pyproject(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:  # TOML is UTF-8 only
         raise UsageError(
             f"{path} is not valid TOML: {exc}",
             "fix the file (git diff shows what changed), then run the command again",

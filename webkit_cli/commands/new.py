@@ -129,7 +129,7 @@ def _print_plan(plan: Plan, files: list[str]) -> None:
         n += 1
     if plan.installer is not None:
         out.print(
-            f"\n[bold]{n}. Install[/bold] with {plan.installer.name}: [project] dependencies, "
+            f"\n[bold]{n}. Install[/bold] with {plan.installer.name}: the runtime dependencies, "
             "then the dev group; write requirements.lock and requirements-dev.lock"
         )
         n += 1
@@ -200,7 +200,7 @@ def _summary(plan: Plan, started: float) -> None:
         f"[bold]Created {plan.framework.title} project {target.name}[/bold] in {elapsed}"
     )
     location = os.path.relpath(target) if not os.path.relpath(target).startswith("..") else target
-    lines = [f"cd {location}"]
+    lines = [f"cd {console.escape(str(location))}"]
     if plan.installer is None or plan.database_skipped:
         lines.append(
             "webkit setup            # create .venv, install, create the database, migrate"

@@ -81,7 +81,8 @@ def server_env(proj: project.Project, prod: bool, host: str) -> dict[str, str]:
             raise UsageError(
                 "SECRET_KEY is not set in the environment or in .env", MISSING_KEY_HINT
             )
-        hosts = {host, "localhost", "127.0.0.1"} - {"0.0.0.0", "::"}  # noqa: S104
+        # B104 false positive: recognises the wildcard addresses the user chose; binds nothing
+        hosts = {host, "localhost", "127.0.0.1"} - {"0.0.0.0", "::"}  # noqa: S104  # nosec B104
         if "ALLOWED_HOSTS" not in os.environ:
             values["ALLOWED_HOSTS"] = ",".join(sorted(hosts | {socket.gethostname()}))
     else:
@@ -90,7 +91,8 @@ def server_env(proj: project.Project, prod: bool, host: str) -> dict[str, str]:
 
 
 def _wait_until_answering(host: str, port: int, child, timeout: float = 60.0) -> bool:
-    connect_host = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)  # noqa: S104
+    # B104 false positive: a wildcard address is reached through loopback; nothing binds here
+    connect_host = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)  # noqa: S104  # nosec B104
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and child.poll() is None:
         try:
@@ -152,7 +154,8 @@ def serve(
 
     values = {"host": host, "port": str(port), "package": proj.package}
     argv = [python, *fw.argv(fw.prod_server if prod else fw.dev_server, **values)]
-    display_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    # B104 false positive: only the address shown to the user; nothing binds here
+    display_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104  # nosec B104
     url = f"http://{display_host}:{port}/"
     mode = "production mode, gunicorn" if prod else "development mode, auto-reload"
 

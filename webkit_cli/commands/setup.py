@@ -39,7 +39,9 @@ def _interpreter(proj: project.Project, spec: str | None) -> venvs.Interpreter:
 def setup(python_spec: str | None, installer: str, recreate: bool, upgrade: bool) -> None:
     """Create or repair .venv, install the lock file and apply migrations."""
     proj = project.find()
-    console.info(f"Project [bold]{proj.root.name}[/bold] ({proj.framework.title}) at {proj.root}")
+    console.info(
+        f"Project [bold]{console.escape(proj.root.name)}[/bold] ({proj.framework.title}) at {console.escape(str(proj.root))}"
+    )
     changed = False
 
     with console.step("Checking .venv", ".venv") as step:

@@ -138,10 +138,21 @@ def _read(path: Path) -> str | None:
         raise UsageError(f"cannot read {path}: {reason}") from None
 
 
+def _inside(root: Path, path: Path) -> Path:
+    """`path`, refused when a symbolic link on the way leads out of the project."""
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise UsageError(
+            f"{path} leads out of the project through a symbolic link",
+            "replace the link with a directory (or choose another --output); "
+            "webkit writes only inside the project",
+        )
+    return path
+
+
 def plan(root: Path, rendered: Iterable[Rendered], manifest: Manifest) -> list[Change]:
     changes = []
     for file in rendered:
-        current = _read(root / file.path)
+        current = _read(_inside(root, root / file.path))
         if current is None:
             status = NEW
         elif current == file.content:
