@@ -231,3 +231,72 @@ def test_prod_without_secret_key_is_refused(project):
     assert "SECRET_KEY is not set in the environment or in .env" in result.stderr
     assert "Traceback" not in result.stderr
     assert processes_in(project.root) == []
+
+
+def test_open_hands_the_url_to_the_browser(project, tmp_path):
+    opened = tmp_path / "opened"
+    browser = tmp_path / "browser"
+    browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    browser.chmod(0o755)
+    server = Server(project.root, "--open", env={"BROWSER": str(browser)})
+    try:
+        server.wait_ready()
+        deadline = time.monotonic() + 10
+        while not opened.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert opened.read_text().strip() == f"{server.url}/"
+    finally:
+        server.stop()
+
+
+def test_pending_migrations_warn_and_migrate_applies_them(tmp_path_factory):
+    built = build(tmp_path_factory, "django", "uv")
+    database = built.root / "db.sqlite3"
+    saved = database.read_bytes()
+    database.unlink()  # a fresh database: every migration is pending
+    try:
+        server = Server(built.root)
+        try:
+            server.wait_ready()
+            deadline = time.monotonic() + 30
+            while "unapplied migrations" not in server.output() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert "warning: the database has unapplied migrations" in server.output()
+            assert "webkit serve --migrate" in server.output()
+        finally:
+            server.stop()
+        server = Server(built.root, "--migrate")
+        try:
+            server.wait_ready()
+            assert "Migrations applied" in server.output()
+            status, _, body = fetch(server.url + "/api/items/")
+            assert status == 200 and json.loads(body)["items"] == []
+        finally:
+            server.stop()
+        assert "unapplied migrations" not in server.output()
+    finally:
+        database.write_bytes(saved)
+
+
+def test_setup_flag_repairs_a_missing_venv_before_serving(tmp_path_factory):
+    built = build(tmp_path_factory, "flask", "pip")
+    import shutil
+
+    shutil.rmtree(built.root / ".venv")
+    refused = subprocess.run(
+        [sys.executable, "-m", "webkit_cli", "serve", "--port", "0"],
+        cwd=built.root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 1
+    assert "the project's .venv is missing" in refused.stderr
+    server = Server(built.root, "--setup")
+    try:
+        server.wait_ready(timeout=300)
+        assert "Created .venv" in server.output()
+        status, _, _ = fetch(server.url + "/healthz")
+        assert status == 200
+    finally:
+        server.stop()
