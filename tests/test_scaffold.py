@@ -80,3 +80,26 @@ def test_no_replay_file_with_the_secret_is_written(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     scaffold.render(TINY, VALUES, tmp_path / "my-app")
     assert not (tmp_path / "home").exists()
+
+
+def test_every_template_file_is_tracked_by_git():
+    """The templates' own .gitignore (which ignores .env) must not hide template files from git:
+    a clean clone, and so CI and every wheel built from it, would lack them."""
+    repo = Path(__file__).resolve().parent.parent
+    if not (repo / ".git").exists():
+        pytest.skip("not a git checkout")
+    import subprocess
+
+    ignored = subprocess.run(
+        ["git", "ls-files", "--others", "--ignored", "--exclude-standard", "templates"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert [p for p in ignored if "__pycache__" not in p] == []
+    tracked = subprocess.run(
+        ["git", "ls-files", "templates"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.split()
+    for framework in ("flask", "django"):
+        assert f"templates/{framework}/{{{{cookiecutter.project_slug}}}}/.env" in tracked
