@@ -88,9 +88,9 @@ def success(message: str) -> None:
 
 
 def warning(message: str, hint: str | None = None) -> None:
-    err().print(f"[yellow]warning:[/yellow] {message}")
+    err().print(f"[yellow]warning:[/yellow] {escape(_one_line(message))}")
     if hint:
-        err().print(f"  [dim]hint:[/dim] {hint}")
+        err().print(f"  [dim]hint:[/dim] {escape(_one_line(hint))}")
 
 
 def error(message: str, hint: str | None = None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from webkit_cli import runner
 from webkit_cli.errors import StepFailed, UsageError
@@ -18,47 +18,65 @@ from webkit_cli.project import Project
 DATABASES = ("sqlite", "postgres")
 _SCHEME = re.compile(r"^(postgres|postgresql)(\+[a-z0-9]+)?$")
 
-# Runs in the project's .venv: connect; when the database is missing, create it from the
-# server's maintenance database. Prints one JSON line.
+# Runs in the project's .venv: connect; when the database is missing, create it from one of
+# the server's maintenance databases. Prints one JSON line. The URL comes in the environment,
+# so that its password shows neither in the process list nor in `--verbose` output.
 _ENSURE = r"""
-import json, sys
+import json, os, re
 try:
     import psycopg
-    from psycopg import sql
+    from psycopg import errors, sql
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 except ImportError as exc:
-    print(json.dumps({"state": "error", "kind": "driver", "message": str(exc)})); sys.exit()
-url = sys.argv[1]
+    print(json.dumps({"state": "error", "kind": "driver", "message": str(exc)})); raise SystemExit
+url = os.environ["WEBKIT_DATABASE_URL"]
 name = conninfo_to_dict(url).get("dbname")
-def fail(exc, kind=None):
-    text = str(exc).strip()
-    low = text.lower()
-    if kind:
-        pass
-    elif "does not exist" in low and "role" in low or "authentication failed" in low \
-            or "no password supplied" in low or "permission denied" in low:
-        kind = "auth"
-    elif "connection refused" in low or "could not connect" in low or "timeout" in low \
-            or "no such file or directory" in low or "name or service not known" in low \
-            or "could not translate host name" in low:
-        kind = "refused"
-    else:
-        kind = "other"
-    print(json.dumps({"state": "error", "kind": kind, "message": text.splitlines()[-1]}))
+AUTH = ("authentication failed", "no password supplied", "permission denied", "pg_hba.conf",
+        "password is required")
+REFUSED = ("connection refused", "could not connect", "timeout expired", "no such file or directory",
+           "name or service not known", "failed to resolve host", "could not translate host name",
+           "temporary failure in name resolution", "network is unreachable", "no route to host")
+def detail(exc):
+    # The first line, without libpq's 'connection to server at "h", port p failed:' prefix.
+    line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    line = re.sub(r'^connection (failed|is bad): ', "", line)
+    line = re.sub(r'^connection to server (at|on) .*? failed: ', "", line)
+    return re.sub(r'^(FATAL|ERROR): +', "", line).strip()
+def kind_of(exc):
+    low = str(exc).lower()
+    if ("role" in low and "does not exist" in low) or any(word in low for word in AUTH):
+        return "auth"
+    if any(word in low for word in REFUSED):
+        return "refused"
+    return "other"
+def answer(**fields):
+    print(json.dumps(fields))
+def create():
+    failure = None
+    for maintenance in ("postgres", "template1"):
+        try:
+            conn = psycopg.connect(make_conninfo(url, dbname=maintenance), autocommit=True,
+                                   connect_timeout=5)
+        except psycopg.OperationalError as exc:  # not there, or not for us: try the next one
+            failure = failure or exc
+            continue
+        with conn:
+            try:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            except errors.DuplicateDatabase:  # created meanwhile, e.g. by another `webkit setup`
+                return answer(state="exists", name=name)
+            except psycopg.Error as exc:
+                return answer(state="error", kind="create", message=detail(exc))
+        return answer(state="created", name=name)
+    answer(state="error", kind="create", message=detail(failure))
 try:
     psycopg.connect(url, connect_timeout=5).close()
-    print(json.dumps({"state": "exists", "name": name}))
+    answer(state="exists", name=name)
 except psycopg.OperationalError as exc:
     if name and f'database "{name}" does not exist' in str(exc):
-        try:
-            admin = make_conninfo(url, dbname="postgres")
-            with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(json.dumps({"state": "created", "name": name}))
-        except psycopg.Error as inner:
-            fail(inner, "create")
+        create()
     else:
-        fail(exc)
+        answer(state="error", kind=kind_of(exc), message=detail(exc))
 """
 
 
@@ -117,15 +135,17 @@ def redact(url: str) -> str:
 
 def _where(url: str) -> str:
     parts = urlsplit(url)
-    return f"{parts.hostname or 'the local socket'}:{parts.port or 5432}"
+    if not parts.hostname:  # libpq's default: the server's Unix socket on this machine
+        return "the local socket"
+    return f"{parts.hostname}:{parts.port or 5432}"
 
 
 def ensure(project: Project, url: str) -> Outcome:
     """Create the database named in `url` when it does not exist; explain failures clearly."""
     result = runner.run(
-        [str(project.python), "-c", _ENSURE, libpq_url(url)],
+        [str(project.python), "-c", _ENSURE],
         cwd=project.root,
-        env=runner.child_env(venv=project.venv),
+        env=runner.child_env({"WEBKIT_DATABASE_URL": libpq_url(url)}, venv=project.venv),
         timeout=60,
     )
     try:
@@ -134,30 +154,35 @@ def ensure(project: Project, url: str) -> Outcome:
         raise StepFailed(f"checking the database failed: {result.tail()}") from None
     if answer["state"] in ("exists", "created"):
         return Outcome(answer["state"], answer["name"])
-    shown = redact(url)
     kind, detail = answer.get("kind"), answer.get("message", "")
+    parts = urlsplit(url)
+    where = _where(url)
+    user = f"user '{unquote(parts.username)}'" if parts.username else "your user name"
+    name = unquote(parts.path.lstrip("/"))
     if kind == "refused":
         raise StepFailed(
-            f"PostgreSQL at {_where(url)} does not answer ({detail})",
-            "start the server (or fix the host and port in DATABASE_URL in .env), "
+            f"PostgreSQL at {where} does not answer ({detail})",
+            "start the server (or fix the host and port of DATABASE_URL in .env), "
             "then run `webkit setup`",
         )
     if kind == "auth":
-        parts = urlsplit(url)
         raise StepFailed(
-            f"PostgreSQL at {_where(url)} refused the credentials for user "
-            f"'{parts.username or 'the current user'}' ({detail})",
-            "fix the user name and password in DATABASE_URL in .env, then run `webkit setup`",
+            f"PostgreSQL at {where} refused the credentials: {user} ({detail})",
+            "fix the user name and password of DATABASE_URL in .env, then run `webkit setup`",
         )
     if kind == "create":
         raise StepFailed(
-            f"the database '{urlsplit(url).path.lstrip('/')}' does not exist on {_where(url)} "
-            f"and could not be created ({detail})",
-            "create it (createdb NAME) or use a user allowed to, then run `webkit setup`",
+            f"the database '{name}' does not exist on {where}, and {user} could not "
+            f"create it ({detail})",
+            f"create it (createdb {name}), or use a user allowed to create databases, "
+            "then run `webkit setup`",
         )
     if kind == "driver":
         raise StepFailed(
             f"the project's .venv has no PostgreSQL driver ({detail})",
             "run `webkit setup` to install the locked dependencies",
         )
-    raise StepFailed(f"the database {shown} could not be prepared: {detail}", "run `webkit setup`")
+    raise StepFailed(
+        f"the database {redact(url)} could not be prepared: {detail}",
+        "fix DATABASE_URL in .env or the server, then run `webkit setup`",
+    )

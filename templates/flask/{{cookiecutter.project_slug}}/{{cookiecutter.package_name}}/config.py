@@ -83,7 +83,8 @@ class TestingConfig(Config):
         self.SECRET_KEY = "testing"
         self.CACHE_TYPE = "NullCache"
         # Never the development or production database: an in-memory SQLite database per app
-        # unless TEST_DATABASE_URL names a throwaway one (the tests create and drop the tables).
+        # unless TEST_DATABASE_URL names a throwaway one. On PostgreSQL, tests/conftest.py
+        # creates one for each run and drops it at the end; the tests create and drop the tables.
         self.SQLALCHEMY_DATABASE_URI = database_url(environ.get("TEST_DATABASE_URL") or "sqlite://")
 
 
