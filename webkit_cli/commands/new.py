@@ -315,6 +315,10 @@ def new(
 
     with console.step(f"Rendering the {fw.title} template", f"Rendered {target.name}/"):
         scaffold.render(template, plan.context, target)
+    # The new project's .env now says which database it uses; an exported DATABASE_URL (meant
+    # for some other project, or already written into .env above) must not redirect its
+    # first migration.
+    os.environ.pop("DATABASE_URL", None)
     try:
         _finish(plan, target)
     except WebkitError as exc:
