@@ -288,3 +288,19 @@ def test_wheel_carries_the_templates(tmp_path):
         assert result.returncode == 0, result.stdout + result.stderr
         assert (work / f"{framework}-app" / "pyproject.toml").is_file()
         assert (work / f"{framework}-app" / ".env").is_file()
+
+
+def test_exported_database_url_does_not_redirect_a_sqlite_project(tmp_path):
+    result = webkit(
+        "new",
+        "app",
+        "--framework",
+        "flask",
+        "--no-git",
+        "-y",
+        cwd=tmp_path,
+        env={"DATABASE_URL": "postgresql://127.0.0.1:9/elsewhere"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Applied the initial migration" in result.stdout
+    assert list((tmp_path / "app" / "instance").glob("*.db"))
