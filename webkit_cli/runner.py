@@ -107,6 +107,47 @@ def _kill_group(pgid: int, grace: float) -> None:
             time.sleep(0.05)
 
 
+# Stops the server's process group once webkit is gone, however webkit ended: a SIGKILL runs no
+# handler of webkit's, but the kernel still closes webkit's end of the watcher's stdin. The
+# watcher ignores the signals a terminal sends, so only that end-of-file (or webkit, after a
+# normal stop) ends it.
+_WATCHER = """
+import os, signal, sys, time
+for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"):
+    signal.signal(getattr(signal, name), signal.SIG_IGN)
+pgid, grace = int(sys.argv[1]), float(sys.argv[2])
+sys.stdin.buffer.read()
+for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 2.0)):
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        sys.exit()
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            sys.exit()
+        time.sleep(0.05)
+"""
+
+
+def _start_watcher(pgid: int, grace: float) -> subprocess.Popen | None:
+    import sys
+
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-c", _WATCHER, str(pgid), str(grace)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd="/",
+            start_new_session=True,
+        )
+    except OSError:  # best effort: without it, only a SIGKILL of webkit leaves the server running
+        return None
+
+
 def run_foreground(
     argv: Sequence[str | os.PathLike[str]],
     *,
@@ -120,7 +161,8 @@ def run_foreground(
     The child runs in a process group of its own. Ctrl-C, SIGTERM, SIGHUP and SIGQUIT sent to
     webkit are forwarded to that whole group (a reloader's child and gunicorn's workers
     included), as a terminal would. When the leader exits, anything left in the group is stopped,
-    so no server process outlives webkit. Returns the child's exit status (128+N for signal N).
+    so no server process outlives webkit; a watcher process does the same if webkit itself is
+    killed (SIGKILL). Returns the child's exit status (128+N for signal N).
     """
     import signal
     import threading
@@ -132,6 +174,7 @@ def run_foreground(
     except FileNotFoundError:
         raise StepFailed(f"{args[0]} was not found", "run `webkit setup` to repair .venv") from None
     pgid = child.pid
+    watcher = _start_watcher(pgid, grace)
     received: list[int] = []
 
     def forward(signum, _frame):
@@ -156,4 +199,8 @@ def run_foreground(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         _kill_group(pgid, grace)
+        if watcher is not None:
+            watcher.kill()
+            watcher.wait()
+            watcher.stdin.close()
     return _signal_exit_status(returncode)

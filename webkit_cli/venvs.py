@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -154,9 +155,11 @@ def create_venv(interpreter: Interpreter, destination: Path) -> Path:
                 raise
             failure = exc
     if failure is not None:
+        # virtualenv may put whole tracebacks in its message; the last line is the cause
+        lines = [line.strip() for line in str(failure).splitlines() if line.strip()]
+        reason = lines[-1] if lines else type(failure).__name__
         raise StepFailed(
-            f"creating {destination.name} with Python {interpreter.short_version} failed: "
-            f"{failure}",
+            f"creating {destination.name} with Python {interpreter.short_version} failed: {reason}",
             "run `webkit setup` inside the project to try again",
         ) from None
     from webkit_cli.project import venv_python
@@ -197,8 +200,21 @@ _NETWORK_MARKERS = (
 )
 
 
+# An install that started and did not finish (Ctrl-C, a killed process, a full disk) can leave a
+# package half-copied with its metadata in place, which uv and pip then count as installed. This
+# file in .venv says so; the next installs into that .venv reinstall what they install.
+INCOMPLETE_MARKER = ".webkit-install-incomplete"
+
+
+def install_incomplete(python: Path) -> bool:
+    """True when an earlier install into the venv of `python` did not finish."""
+    return (python.parent.parent / INCOMPLETE_MARKER).exists()
+
+
 class Installer(ABC):
     name: str
+    reinstall_flag: str
+    repairing = False  # an earlier install did not finish: reinstall everything this time
 
     @abstractmethod
     def install_argv(self, python: Path, args: Sequence[str]) -> list[str]: ...
@@ -207,8 +223,16 @@ class Installer(ABC):
     def freeze_argv(self, python: Path) -> list[str]: ...
 
     def install(self, python: Path, args: Sequence[str], cwd: Path) -> None:
-        result = runner.run(self.install_argv(python, args), cwd=cwd, env=runner.child_env())
+        unfinished = python.parent.parent / INCOMPLETE_MARKER
+        self.repairing = self.repairing or unfinished.exists()
+        flags = [self.reinstall_flag] if self.repairing else []
+        with contextlib.suppress(OSError):
+            unfinished.touch()
+        argv = self.install_argv(python, [*flags, *args])
+        result = runner.run(argv, cwd=cwd, env=runner.child_env())
         if result.ok:
+            with contextlib.suppress(OSError):
+                unfinished.unlink(missing_ok=True)
             return
         lowered = result.output.lower()
         if any(marker in lowered for marker in _NETWORK_MARKERS):
@@ -239,6 +263,7 @@ class Installer(ABC):
 
 class UvInstaller(Installer):
     name = "uv"
+    reinstall_flag = "--reinstall"
 
     def __init__(self, binary: str):
         self.binary = binary
@@ -252,6 +277,7 @@ class UvInstaller(Installer):
 
 class PipInstaller(Installer):
     name = "pip"
+    reinstall_flag = "--force-reinstall"
 
     def install_argv(self, python: Path, args: Sequence[str]) -> list[str]:
         return [str(python), "-m", "pip", "install", "--disable-pip-version-check", *args]

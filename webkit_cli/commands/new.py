@@ -322,7 +322,8 @@ def new(
     try:
         _finish(plan, target)
     except WebkitError as exc:
-        exc.hint = f"the project is kept in {target}; cd there and run `webkit setup` to finish"
+        todo = exc.hint or "run `webkit setup` there to finish"
+        exc.hint = f"the project is kept in {target}; {todo}"
         if isinstance(exc, UsageError):
             exc.exit_code = StepFailed.exit_code
         raise

@@ -143,8 +143,8 @@ def _inside(root: Path, path: Path) -> Path:
     if not path.resolve().is_relative_to(root.resolve()):
         raise UsageError(
             f"{path} leads out of the project through a symbolic link",
-            "replace the link with a directory (or choose another --output); "
-            "webkit writes only inside the project",
+            "webkit writes only inside the project: replace the link with a real file or "
+            "directory, or choose another --output",
         )
     return path
 

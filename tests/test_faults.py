@@ -1,0 +1,460 @@
+"""Faults and interrupts: whatever breaks underneath, webkit says so, exits with a code, and
+never leaves a half-written project or a running server behind.
+
+- the package index is unreachable: `webkit new` fails fast, naming the network, and keeps the
+  rendered project; `webkit setup` finishes it later;
+- Ctrl-C (SIGINT) during the render, the creation of .venv and the install: exit 130; nothing
+  is left after a render-time interrupt, and `webkit setup` repairs the later ones;
+- two `webkit new` of the same name at once: one wins, the other fails clearly, and the project
+  is one whole render;
+- the disk fills up or refuses a write: a clear message, nothing left;
+- `webkit serve` killed with SIGKILL: its servers and workers stop anyway.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.test_hardening import (
+    assert_clear_failure,
+    need_private_mounts,
+    run_with_mount,
+    webkit,
+)
+from webkit_cli import scaffold
+
+CLOSED = "http://127.0.0.1:9/simple"  # the discard port: nothing listens, connections are refused
+
+
+def offline_env() -> dict[str, str]:
+    """An environment in which uv and pip can only reach a closed port on this machine: no
+    configuration files, extra indexes, find-links or caches that could answer instead."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PIP_", "UV_")) and k not in {"SECRET_KEY", "DATABASE_URL"}
+    }
+    env.update(
+        {
+            "PIP_CONFIG_FILE": os.devnull,
+            "PIP_INDEX_URL": CLOSED,
+            "PIP_NO_CACHE_DIR": "1",
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            "UV_NO_CONFIG": "1",
+            "UV_DEFAULT_INDEX": CLOSED,
+            "UV_INDEX_URL": CLOSED,
+            "UV_NO_CACHE": "1",
+            "NO_COLOR": "1",
+            "PYTHONPATH": str(REPO),
+        }
+    )
+    return env
+
+
+def in_venv(root: Path, *args: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    return subprocess.run(
+        [str(root / ".venv" / "bin" / "python"), *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=clean,
+    )
+
+
+def processes_in(root: Path) -> list[int]:
+    from tests.test_e2e_serve import processes_in as found
+
+    return found(root)
+
+
+def assert_setup_repairs(root: Path) -> None:
+    """`webkit setup` (with the real index) finishes the project: .venv, locks, migrations."""
+    result = webkit("setup", cwd=root, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "The project is ready" in result.stdout, result.stdout
+    assert (root / "requirements-dev.lock").is_file()
+    check = in_venv(root, "-m", "flask", "--app", "shop", "db", "current")
+    assert check.returncode == 0 and "(head)" in check.stdout, check.stdout + check.stderr
+    again = webkit("setup", cwd=root, timeout=300)
+    assert again.returncode == 0 and "Nothing to do" in again.stdout, again.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# The package index is unreachable
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("installer", ["uv", "pip"])
+def test_unreachable_index_fails_fast_and_setup_finishes_later(tmp_path, installer):
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "webkit_cli", "new", "shop", "--installer", installer, "-y"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=offline_env(),
+        stdin=subprocess.DEVNULL,
+    )
+    elapsed = time.monotonic() - started
+    assert elapsed < 30, f"took {elapsed:.1f} s"
+    assert_clear_failure(
+        result, 1, f"{installer} could not reach the package index", "webkit setup"
+    )
+    root = tmp_path / "shop"
+    assert "the project is kept in" in result.stderr
+    assert (root / "pyproject.toml").is_file() and (root / ".env").is_file()
+    assert not (root / "requirements-dev.lock").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shop"]  # no staging directory left
+    assert_setup_repairs(root)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ctrl-C
+
+
+def _start_new(cwd: Path, *args: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
+    return subprocess.Popen(
+        [sys.executable, "-m", "webkit_cli", "new", "shop", "-y", "--no-git", *args],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**env, "NO_COLOR": "1", "PYTHONPATH": str(REPO)},
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+
+
+def _wait_for(condition, process: subprocess.Popen, timeout: float = 120) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        if process.poll() is not None:
+            return False
+        time.sleep(0.002)
+    return False
+
+
+def _interrupt(process: subprocess.Popen, whole_group: bool) -> tuple[int, str, str]:
+    """Ctrl-C as a terminal sends it (to the whole foreground group), or to webkit alone."""
+    if whole_group:
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        os.kill(process.pid, signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    return process.returncode, out, err
+
+
+def test_ctrl_c_during_the_render_leaves_nothing(tmp_path):
+    for attempt in range(5):
+        where = tmp_path / f"attempt-{attempt}"
+        where.mkdir()
+        process = _start_new(where, "--no-venv")
+        staged = _wait_for(
+            lambda w=where: any(p.name.startswith(".shop.") for p in w.iterdir()), process
+        )
+        if not staged:  # rendered before we saw the staging directory: try again
+            process.communicate(timeout=60)
+            continue
+        code, out, err = _interrupt(process, whole_group=False)
+        if "Rendered shop/" in out:  # the signal arrived after the render: try again
+            continue
+        assert code == 130, out + err
+        assert "Interrupted." in err
+        assert "Traceback" not in out + err
+        assert list(where.iterdir()) == []
+        return
+    pytest.fail("could not interrupt a render in 5 attempts")
+
+
+def _venv_appeared(root: Path) -> bool:
+    return (root / ".venv").exists()
+
+
+def _packages_appeared(root: Path) -> bool:
+    seeded = {"pip", "setuptools", "wheel", "_virtualenv"}
+    for site in (root / ".venv" / "lib").glob("python*/site-packages"):
+        for entry in site.iterdir():
+            name = entry.name.split("-")[0].removesuffix(".py").removesuffix(".pth").lower()
+            if name not in seeded and not name.startswith(("_", "distutils")):
+                return True
+    return False
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("stage", "whole_group"),
+    [("venv", True), ("install", True), ("install", False)],
+    ids=["venv-terminal", "install-terminal", "install-webkit-only"],
+)
+def test_ctrl_c_after_the_render_keeps_the_project_and_setup_repairs_it(
+    tmp_path, stage, whole_group
+):
+    root = tmp_path / "shop"
+    process = _start_new(tmp_path)
+    seen = {"venv": _venv_appeared, "install": _packages_appeared}[stage]
+    assert _wait_for(lambda: seen(root), process), process.communicate()
+    code, out, err = _interrupt(process, whole_group)
+    assert code == 130, out + err
+    assert "Traceback" not in out + err
+    assert "interrupted; the project is kept in" in err, err
+    assert (root / "pyproject.toml").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shop"]
+    time.sleep(0.5)
+    assert processes_in(root) == []  # the installer did not outlive webkit
+    step = {"venv": "Creating .venv", "install": "Installing dependencies"}[stage]
+    assert f"✗ {step}" in out + err  # the interrupt came during that step
+    if stage == "venv":
+        # a half-made .venv could pass for a healthy one (bin/python without pyvenv.cfg runs
+        # as the base interpreter): it is removed
+        assert not (root / ".venv").exists()
+    else:
+        # packages may be half-copied with their metadata in place: the next install knows
+        assert (root / ".venv" / ".webkit-install-incomplete").is_file()
+    assert_setup_repairs(root)
+
+
+# ---------------------------------------------------------------------------------------------
+# Two `webkit new` for the same name at once
+
+
+def _expected_files() -> list[str]:
+    template = scaffold.template_dir("flask")
+    values = {"project_name": "shop", "project_slug": "shop", "package_name": "shop"}
+    return scaffold.preview(template, values)
+
+
+@pytest.mark.parametrize("force", [False, True], ids=["new-directory", "empty-directory"])
+def test_two_concurrent_new_make_one_whole_project(tmp_path, force):
+    expected = _expected_files()
+    extra = ["--no-venv", *(["--force"] if force else [])]
+    for round_ in range(4):
+        where = tmp_path / f"round-{round_}"
+        where.mkdir()
+        if force:
+            (where / "shop").mkdir()
+        first, second = _start_new(where, *extra), _start_new(where, *extra)
+        results = [(p.wait(timeout=120), *p.communicate()) for p in (first, second)]
+        codes = sorted(code for code, _, _ in results)
+        assert codes == [0, 2], results
+        loser = next(err for code, _, err in results if code == 2)
+        assert "Traceback" not in loser
+        assert (
+            "already exists and is not empty" in loser
+            or "appeared while the project was being rendered" in loser
+        ), loser
+        assert sorted(p.name for p in where.iterdir()) == ["shop"]  # no staging left
+        root = where / "shop"
+        files = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+        assert files == expected
+        keys = [line for line in (root / ".env").read_text().splitlines() if "SECRET_KEY=" in line]
+        assert len(keys) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Disk errors
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (errno.ENOSPC, "No space left on device"),
+        (errno.EACCES, "Permission denied"),
+        (errno.EDQUOT, "quota exceeded"),
+        (errno.EIO, "Input/output error"),
+    ],
+)
+def test_a_failing_write_during_the_render_leaves_nothing(
+    invoke, tmp_path, monkeypatch, error, message
+):
+    import cookiecutter.generate
+
+    real = cookiecutter.generate.generate_file
+    written = []
+
+    def failing(*args, **kwargs):
+        if len(written) == 5:  # some files are on disk already
+            raise OSError(error, os.strerror(error))
+        written.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cookiecutter.generate, "generate_file", failing)
+    result = invoke("new", "shop", "--no-venv", "--no-git", "-y", "-o", tmp_path)
+    assert result.exit_code == 1, result.output
+    assert f"error: writing the project failed: {os.strerror(error)}" in result.stderr
+    assert message.lower() in result.stderr.lower()
+    assert "hint: free some space or fix permissions" in result.stderr
+    assert "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_temporary_directory_is_a_clear_error(invoke, tmp_path, monkeypatch):
+    def denied(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr("tempfile.mkdtemp", denied)
+    result = invoke("new", "shop", "--no-venv", "--no-git", "-y", "-o", tmp_path)
+    assert result.exit_code == 2, result.output
+    assert f"error: cannot write in {tmp_path}: Permission denied" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failing_move_into_place_leaves_nothing(invoke, tmp_path, monkeypatch):
+    def failing(source, target):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(scaffold.os, "rename", failing)
+    result = invoke("new", "shop", "--no-venv", "--no-git", "-y", "-o", tmp_path)
+    assert result.exit_code == 1, result.output
+    assert "moving the project into place failed: Input/output error" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_during_the_render_leaves_nothing(tmp_path):
+    """A real ENOSPC: a 64 KiB filesystem (tmpfs, in a private mount namespace)."""
+    need_private_mounts()
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    result, left = run_with_mount(
+        disk,
+        [["mount", "-t", "tmpfs", "-o", "size=64k", "webkit-test", str(disk)]],
+        [sys.executable, "-m", "webkit_cli", "new", "shop", "--no-venv", "--no-git", "-y"],
+        cwd=disk,
+    )
+    assert_clear_failure(
+        result, 1, "writing the project failed: No space left on device", "free some space"
+    )
+    assert left == []
+
+
+@pytest.mark.e2e
+def test_a_full_disk_while_creating_the_venv_keeps_the_project_and_no_half_venv(tmp_path):
+    """The render fits in 2 MiB, .venv does not: the project is kept, the half-made .venv
+    removed (a half-made one can look healthy to the next `webkit setup`)."""
+    need_private_mounts()
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    result, left = run_with_mount(
+        disk,
+        [["mount", "-t", "tmpfs", "-o", "size=2m", "webkit-test", str(disk)]],
+        [sys.executable, "-m", "webkit_cli", "new", "shop", "--no-git", "-y"],
+        cwd=disk,
+        walk=True,
+    )
+    assert_clear_failure(result, 1, "creating .venv with Python", "webkit setup")
+    assert "No space left on device" in result.stderr
+    assert "shop/pyproject.toml" in left and "shop/.env" in left
+    assert not [path for path in left if path.startswith("shop/.venv")]
+    assert not [path for path in left if not path.startswith("shop")]
+
+
+# ---------------------------------------------------------------------------------------------
+# A killed `webkit serve`
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_sigkill_of_webkit_stops_the_server_and_its_children(tmp_path):
+    """No handler of webkit's runs on SIGKILL; its watcher stops the server's process group."""
+    from tests.test_serve import FAKE_SERVER, WRAPPER
+
+    pids_file = tmp_path / "pids"
+    wrapper = subprocess.Popen(
+        [sys.executable, "-c", WRAPPER, FAKE_SERVER, str(pids_file)], cwd=REPO
+    )
+    deadline = time.monotonic() + 20
+    while not (pids_file.exists() and pids_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    server, grandchild = map(int, pids_file.read_text().split())
+    assert _alive(server) and _alive(grandchild)
+    wrapper.kill()
+    assert wrapper.wait(timeout=20) == -signal.SIGKILL
+    deadline = time.monotonic() + 15  # grace 1 s, then SIGKILL
+    while (_alive(server) or _alive(grandchild)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        assert not _alive(server)
+        assert not _alive(grandchild)  # it ignores SIGTERM: only the watcher's SIGKILL stops it
+    finally:
+        for pid in (server, grandchild):
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("mode", ["dev", "prod"])
+def test_sigkill_of_webkit_serve_leaves_no_server_running(tmp_path_factory, mode):
+    from tests.test_e2e_new import build
+    from tests.test_e2e_serve import Server
+
+    project = build(tmp_path_factory, "flask", "uv")
+    server = Server(project.root, *(["--prod"] if mode == "prod" else []))
+    try:
+        server.wait_ready()
+        assert len(processes_in(project.root)) >= 2
+        server.process.kill()
+        server.process.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while processes_in(project.root) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = processes_in(project.root)
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+        assert left == [], server.output()
+    finally:
+        server.handle.close()
+
+
+def test_an_unfinished_install_makes_the_next_one_reinstall(tmp_path, monkeypatch):
+    """uv and pip count a package whose metadata is in place as installed, even when an
+    interrupted install left its files half-copied: after an unfinished install, webkit's next
+    install into that .venv reinstalls."""
+    from webkit_cli import runner, venvs
+
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    marker = tmp_path / ".venv" / venvs.INCOMPLETE_MARKER
+    calls, outcomes = [], []
+
+    def fake_run(argv, **kwargs):
+        calls.append(argv)
+        ok = outcomes.pop(0)
+        return runner.Result(list(argv), 0 if ok == "ok" else -2, "")
+
+    monkeypatch.setattr(runner, "run", fake_run)
+    for installer in (venvs.UvInstaller("uv"), venvs.PipInstaller()):
+        calls.clear()
+        outcomes[:] = ["ok", "interrupted"]
+        installer.install(python, ["flask"], tmp_path)
+        assert installer.reinstall_flag not in calls[-1] and not marker.exists()
+        with pytest.raises(venvs.StepFailed):
+            installer.install(python, ["pytest"], tmp_path)
+        assert marker.exists() and venvs.install_incomplete(python)
+        fresh = (
+            type(installer)("uv") if isinstance(installer, venvs.UvInstaller) else type(installer)()
+        )
+        outcomes[:] = ["ok", "ok"]
+        fresh.install(python, ["flask"], tmp_path)  # the next command (webkit setup)
+        assert fresh.reinstall_flag in calls[-1] and not marker.exists()
+        fresh.install(python, ["pytest"], tmp_path)  # and the rest of that command
+        assert fresh.reinstall_flag in calls[-1]
