@@ -82,6 +82,9 @@ def test_every_nosec_in_webkit_is_justified():
 def test_bandit_finds_nothing_medium_or_high_in_a_generated_project(tmp_path, framework):
     result = webkit("new", "shop", "-f", framework, "--no-venv", "--no-git", "-y", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    deploy = webkit("deploy-config", "--domain", "shop.example.com", cwd=tmp_path / "shop")
+    assert deploy.returncode == 0, deploy.stderr
+    assert (tmp_path / "shop" / "deploy" / "gunicorn.conf.py").is_file()
     assert bandit(tmp_path / "shop") == []
 
 
