@@ -1,0 +1,1 @@
+"""Reproducible timings of webkit against the alternatives: `python -m benchmarks --help`."""

@@ -1,0 +1,184 @@
+"""What the numbers were measured on, and under which conditions."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from benchmarks.context import Context
+from benchmarks.report import Table
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _run(argv: list[str], cwd: Path | None = None) -> str:
+    try:
+        completed = subprocess.run(
+            argv, capture_output=True, text=True, timeout=30, check=False, cwd=cwd
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return (completed.stdout + completed.stderr).strip()
+
+
+def _cpu() -> str:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover
+        usable = os.cpu_count() or 0
+    return (
+        f"{os.cpu_count()} cores ({usable} usable by this process){', ' + model if model else ''}"
+    )
+
+
+def _memory() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return "unknown"
+
+
+def _os() -> str:
+    name = platform.system()
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                name = line.split("=", 1)[1].strip('"')
+    except OSError:
+        pass
+    return f"{name}, kernel {platform.release()}"
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _seeded_pip() -> str:
+    try:
+        from virtualenv.seed.wheels.embed import get_embed_wheel
+
+        wheel = get_embed_wheel("pip", f"{sys.version_info[0]}.{sys.version_info[1]}")
+        return str(wheel.version) if wheel else "unknown"
+    except Exception:  # virtualenv's internals may change; this is only informative
+        return "unknown"
+
+
+def _uv() -> str:
+    try:
+        from webkit_cli.venvs import uv_binary
+
+        binary = uv_binary()
+    except Exception:
+        binary = None
+    return _run([binary, "--version"]) if binary else "not found (webkit falls back to pip)"
+
+
+def _webkit() -> str:
+    import webkit_cli
+
+    head = _run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO)
+    dirty = _run(["git", "status", "--porcelain", "--", "webkit_cli", "templates"], cwd=REPO)
+    where = ""
+    if head and re.fullmatch(r"[0-9a-f]{4,40}", head):
+        where = f", commit {head}" + (
+            " with uncommitted changes in webkit_cli/ or templates/" if dirty else ""
+        )
+    return f"{webkit_cli.__version__}{where}"
+
+
+def _redact(text: str) -> str:
+    return re.sub(r"//[^/@\s]+@", "//***@", text)
+
+
+def machine_table(ctx: Context) -> Table:
+    tools = ctx.tools
+    wrk = "not installed"
+    if tools.wrk:
+        first = _run([tools.wrk, "--version"]).splitlines()
+        wrk = first[0].split(" Copyright")[0] if first else "installed"
+    rows = [
+        ["CPU", _cpu()],
+        ["Memory", _memory()],
+        ["OS", _os()],
+        [
+            "Python",
+            f"{platform.python_implementation()} {platform.python_version()} ({tools.python})",
+        ],
+        ["webkit", _webkit()],
+        ["uv (webkit's installer)", _uv()],
+        [
+            "pip",
+            f"{_seeded_pip()} in new virtualenvs (the manual route); {_version('pip')} in the dev venv",
+        ],
+        ["virtualenv", _version("virtualenv")],
+        ["cookiecutter", _version("cookiecutter")],
+        ["click", _version("click")],
+        ["wrk", wrk],
+    ]
+    return Table(["", ""], rows)
+
+
+def conditions(ctx: Context, command: str) -> list[str]:
+    pip_config = "; ".join(
+        _redact(line)
+        for line in _run([str(ctx.tools.python), "-m", "pip", "config", "list"]).splitlines()
+    )
+    pip_env = sorted(k for k in os.environ if k.startswith("PIP_"))
+    proxy = [
+        k for k in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy") if os.environ.get(k)
+    ]
+    bytecode = os.environ.get("PYTHONDONTWRITEBYTECODE")
+    if bytecode:
+        bytecode_line = (
+            f"`PYTHONDONTWRITEBYTECODE={bytecode}` is exported globally on this machine and "
+            "inherited by every command measured here, as a user here has it: Python writes no "
+            "`.pyc` for what it imports, except where a tool overrides it (pip compiles at "
+            "install time; webkit removes the variable for the project's own `.venv` processes: "
+            "the migration and `webkit serve`)."
+        )
+    else:
+        bytecode_line = "`PYTHONDONTWRITEBYTECODE` is not set: Python caches bytecode as usual."
+    return [
+        f"Command: `{command}`.",
+        "Every measured command runs in a fresh wrapper process that times it from spawn to "
+        "exit (`time.monotonic()`), so neither the wrapper's nor the harness's start-up counts. "
+        "Peak RSS is `getrusage(RUSAGE_CHILDREN).ru_maxrss` of that wrapper: the largest single "
+        "process of the job, not a sum. The comparisons of a section alternate (A B A B ...); "
+        "tables give the median and the range (min-max) over the rounds.",
+        "Caches: all inside a temporary workspace, never the user's. Warm = after one "
+        "unrecorded priming run in the same cache directories (uv's `UV_CACHE_DIR`, pip's "
+        "`PIP_CACHE_DIR`, virtualenv's `VIRTUALENV_OVERRIDE_APP_DATA`). Cold = new empty "
+        "directories for each run, and pip with `--no-cache-dir`. The operating system's file "
+        "cache is not dropped: cold means cold tool caches, not a cold disk.",
+        "Network: this machine reaches PyPI through a proxy that strips HTTP caching headers, "
+        "so pip's HTTP cache stays empty even when warm and uv revalidates its cached index "
+        "pages on every resolution: a warm install still makes network round trips, for both "
+        "routes.",
+        f"pip configuration (applies to the manual route's pip): `{pip_config or 'none'}`; "
+        f"PIP_* variables set: {', '.join(pip_env) or 'none'}. Local indexes and find-links can "
+        "serve pip from disk; uv does not read pip's configuration and uses PyPI only.",
+        f"HTTP(S) proxy variables set: {', '.join(proxy) or 'none'}.",
+        bytecode_line,
+        "Variables that would change the apps or the tools (`APP_ENV`, `SECRET_KEY`, "
+        "`DATABASE_URL`, `WEB_CONCURRENCY`, `GUNICORN_*`, cache locations, ...) are removed from "
+        "the measured commands' environment; `NO_COLOR=1` is set.",
+    ]

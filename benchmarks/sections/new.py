@@ -1,0 +1,231 @@
+"""3. The whole job: `webkit new` against the manual route, with warm and with cold caches."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from benchmarks.context import NAME, Caches, Context, require
+from benchmarks.harness import (
+    Job,
+    Sample,
+    Step,
+    format_mb,
+    format_seconds,
+    format_time_summary,
+    interleave,
+    summarize,
+)
+from benchmarks.report import Section, Table
+
+TITLE = "The whole job: `webkit new` against the manual route"
+INTRO = (
+    "`webkit new NAME --framework F -y` (render, `.venv`, install with uv, both lock files, "
+    "migration, git) against the manual route on the same template: `cookiecutter --no-input`, "
+    "then `virtualenv .venv`, then `.venv/bin/python -m pip install -r requirements-dev.lock` "
+    "(the lock file webkit wrote earlier in this run, so both install the same set), then the "
+    "framework's migration. The manual route does not run git; webkit does. **Warm**: one "
+    "unrecorded priming run of each route first, into caches kept for the section (uv cache, "
+    "pip cache, virtualenv's app-data). **Cold**: every run gets new empty cache directories, "
+    "and pip runs with `--no-cache-dir`."
+)
+
+WEBKIT = "webkit new"
+MANUAL = "manual route"
+
+# webkit prints `✓ <what> (<time>)` per step; the first words say which step it was.
+_STEP = re.compile(r"^✓ (?P<text>.+?) \((?P<value>[\d.]+) (?P<unit>ms|s)\)\s*$")
+_STEP_NAMES = (
+    ("Rendered", "render"),
+    ("Created .venv", "venv"),
+    ("Installed", "install"),
+    ("Applied", "migrate"),
+    ("Initialised git", "git"),
+)
+WEBKIT_STEPS = [name for _prefix, name in _STEP_NAMES]
+MANUAL_STEPS = ["cookiecutter", "virtualenv", "pip install", "migrate"]
+
+
+def webkit_steps(log: Path) -> dict[str, float]:
+    """The per-step times webkit printed."""
+    steps: dict[str, float] = {}
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        match = _STEP.match(line.strip())
+        if not match:
+            continue
+        value = float(match["value"]) / (1000 if match["unit"] == "ms" else 1)
+        for prefix, name in _STEP_NAMES:
+            if match["text"].startswith(prefix):
+                steps[name] = value
+    return steps
+
+
+def _manual_steps(
+    ctx: Context, fw: str, out: Path, caches: Caches, lock: Path, cold: bool
+) -> list[Step]:
+    from webkit_cli import frameworks
+
+    framework = frameworks.get(fw)
+    project = out / NAME
+    python = project / ".venv" / "bin" / "python"
+    env = ctx.env(caches.env())
+    no_cache = ["--no-cache-dir"] if cold else []
+    return [
+        Step(
+            "cookiecutter",
+            [
+                ctx.tools.cookiecutter,
+                "--no-input",
+                "-o",
+                out,
+                ctx.templates / fw,
+                f"project_name={NAME}",
+            ],
+            cwd=out,
+            env=env,
+            timeout=120,
+        ),
+        Step(
+            "virtualenv", [ctx.tools.virtualenv, project / ".venv"], cwd=out, env=env, timeout=300
+        ),
+        Step(
+            "pip install",
+            [python, "-m", "pip", "install", *no_cache, "-r", lock],
+            cwd=project,
+            env=env,
+            timeout=900,
+        ),
+        Step(
+            "migrate",
+            [python, *framework.argv(framework.migrate, package=NAME)],
+            cwd=project,
+            env=env,
+            timeout=300,
+        ),
+    ]
+
+
+def run(ctx: Context, section: Section) -> None:
+    summary_rows: list[list[str]] = []
+    breakdown_rows: list[list[str]] = []
+    pip_versions: set[str] = set()
+    for state in ("warm", "cold"):
+        cold = state == "cold"
+        for fw in ctx.options.frameworks:
+            lock = ctx.lock(fw)  # also primes the warm caches with one webkit run
+
+            def webkit_case(_round: int, fw=fw, cold=cold) -> Sample:
+                caches = ctx.cold_caches() if cold else ctx.warm
+                out = ctx.scratch(f"new-{fw}-{'cold' if cold else 'warm'}-webkit")
+                sample = require(
+                    Job.run(
+                        [ctx.webkit_new_step(fw, out, caches)], ctx.workspace, f"new-{fw}", 960
+                    ),
+                    f"webkit new ({fw})",
+                )
+                sample.steps = webkit_steps(sample.log)
+                ctx.discard(out)
+                if cold:
+                    ctx.discard(caches.root)
+                return sample
+
+            def manual_case(_round: int, fw=fw, cold=cold, lock=lock) -> Sample:
+                caches = ctx.cold_caches() if cold else ctx.warm
+                out = ctx.scratch(f"new-{fw}-{'cold' if cold else 'warm'}-manual")
+                steps = _manual_steps(ctx, fw, out, caches, lock, cold)
+                sample = require(
+                    Job.run(steps, ctx.workspace, f"manual-{fw}", 1900), f"the manual route ({fw})"
+                )
+                if not pip_versions:
+                    pip_versions.add(_pip_version(out / NAME / ".venv"))
+                ctx.discard(out)
+                if cold:
+                    ctx.discard(caches.root)
+                return sample
+
+            cases = {WEBKIT: webkit_case, MANUAL: manual_case}
+            if not cold:
+                ctx.say(f"new {fw} warm: priming the manual route's caches")
+                manual_case(-1)
+            results = interleave(
+                cases,
+                section.rounds,
+                lambda m, fw=fw, state=state: ctx.say(f"new {fw} {state}: {m}"),
+            )
+            webkit_times = summarize(s.wall for s in results[WEBKIT])
+            manual_times = summarize(s.wall for s in results[MANUAL])
+            ratios = summarize(
+                m.wall / w.wall for w, m in zip(results[WEBKIT], results[MANUAL], strict=True)
+            )
+            section.metrics[f"new.{state}.{fw}.webkit"] = webkit_times.median
+            section.metrics[f"new.{state}.{fw}.manual"] = manual_times.median
+            ratio = manual_times.median / webkit_times.median
+            ratio_range = (
+                f" (per round {ratios.low:.2f}-{ratios.high:.2f}x)" if ratios.n > 1 else ""
+            )
+            summary_rows.append(
+                [
+                    state,
+                    fw,
+                    format_time_summary(webkit_times),
+                    format_time_summary(manual_times),
+                    f"{ratio:.2f}x{ratio_range}",
+                    format_mb(summarize(s.maxrss_kb for s in results[WEBKIT]).median),
+                    format_mb(summarize(s.maxrss_kb for s in results[MANUAL]).median),
+                ]
+            )
+            for label, names in ((WEBKIT, WEBKIT_STEPS), (MANUAL, MANUAL_STEPS)):
+                samples = results[label]
+                parts = []
+                for name in names:
+                    values = [s.steps[name] for s in samples if name in s.steps]
+                    if values:
+                        parts.append(f"{name} {format_seconds(summarize(values).median)}")
+                rest = summarize(s.wall - sum(s.steps.values()) for s in samples).median
+                if label == WEBKIT:
+                    parts.append(f"start-up, checks and summary {format_seconds(rest)}")
+                breakdown_rows.append([state, fw, label, ", ".join(parts)])
+        if not cold:
+            section.notes.append(
+                f"Warm caches after priming: {ctx.warm.size_mb():.0f} MB (uv cache, pip cache and "
+                "virtualenv app-data together)."
+            )
+    section.tables.append(
+        Table(
+            [
+                "Caches",
+                "Framework",
+                "webkit new",
+                "Manual route",
+                "Manual / webkit",
+                "webkit peak RSS",
+                "Manual peak RSS",
+            ],
+            summary_rows,
+            "Wall time, median (range); the ratio is of the medians. Peak RSS is the largest single process.",
+        )
+    )
+    section.tables.append(
+        Table(
+            ["Caches", "Framework", "Route", "Median time per step"],
+            breakdown_rows,
+            "Where the time goes: webkit's steps as webkit reports them; the manual route's commands as measured.",
+        )
+    )
+    if pip_versions:
+        section.notes.append(
+            f"The manual route's pip (seeded by virtualenv): {', '.join(sorted(pip_versions))}."
+        )
+
+
+def _pip_version(venv: Path) -> str:
+    import subprocess
+
+    completed = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return " ".join(completed.stdout.split()[:2]) if completed.returncode == 0 else "unknown"

@@ -1,0 +1,72 @@
+"""6. The generated projects' own test suites: wall time of `.venv/bin/pytest`."""
+
+from __future__ import annotations
+
+import re
+
+from benchmarks.context import Context, require
+from benchmarks.harness import (
+    Job,
+    Sample,
+    Step,
+    format_mb,
+    format_seconds,
+    format_time_summary,
+    interleave,
+    summarize,
+)
+from benchmarks.report import Section, Table
+
+TITLE = "The generated projects' own test suites"
+INTRO = (
+    "`.venv/bin/pytest -q` in a fresh project (as its README says; coverage included), run "
+    "with this machine's environment. The first run is the first after `webkit new`; the "
+    "median is over every run. Frameworks alternate."
+)
+
+_PASSED = re.compile(r"(\d+) passed")
+
+
+def run(ctx: Context, section: Section) -> None:
+    projects = {fw: ctx.fresh_project(fw, "tests")[0] for fw in ctx.options.frameworks}
+
+    def case(fw: str):
+        def measure(_round: int) -> Sample:
+            project = projects[fw]
+            step = Step(
+                "pytest",
+                [project / ".venv" / "bin" / "pytest", "-q"],
+                cwd=project,
+                env=ctx.env(),
+                timeout=900,
+            )
+            sample = require(Job.run([step], ctx.workspace, f"pytest-{fw}", 960), f"{fw}'s tests")
+            found = _PASSED.findall(sample.log.read_text(encoding="utf-8", errors="replace"))
+            sample.extra["passed"] = int(found[-1]) if found else 0
+            return sample
+
+        return measure
+
+    results = interleave(
+        {fw: case(fw) for fw in projects}, section.rounds, lambda m: ctx.say(f"tests: {m}")
+    )
+    rows = []
+    for fw, samples in results.items():
+        times = summarize(s.wall for s in samples)
+        section.metrics[f"tests.{fw}"] = times.median
+        rows.append(
+            [
+                fw,
+                str(samples[0].extra["passed"]),
+                format_seconds(samples[0].wall),
+                format_time_summary(times),
+                format_mb(summarize(s.maxrss_kb for s in samples).median),
+            ]
+        )
+        ctx.discard(projects[fw].parent)
+    section.tables.append(
+        Table(
+            ["Framework", "Tests passed", "First run", "Wall time: median (range)", "Peak RSS"],
+            rows,
+        )
+    )
