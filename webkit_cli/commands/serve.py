@@ -90,16 +90,26 @@ def server_env(proj: project.Project, prod: bool, host: str) -> dict[str, str]:
     return runner.child_env(values, venv=proj.venv)
 
 
-def _wait_until_answering(host: str, port: int, child, timeout: float = 60.0) -> bool:
+def _wait_until_answering(host: str, port: int, path: str, child, timeout: float = 60.0) -> bool:
+    """True once the server answers an HTTP request (any status): the port alone is not enough,
+    since a reloader's parent listens before its child has imported the application."""
+    import http.client
+
     # B104 false positive: a wildcard address is reached through loopback; nothing binds here
     connect_host = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)  # noqa: S104  # nosec B104
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and child.poll() is None:
+        connection = http.client.HTTPConnection(
+            connect_host, port, timeout=max(1.0, deadline - time.monotonic())
+        )
         try:
-            with socket.create_connection((connect_host, port), timeout=0.5):
-                return True
-        except OSError:
+            connection.request("GET", path, headers={"Host": f"{connect_host}:{port}"})
+            connection.getresponse().read()
+            return True
+        except (OSError, http.client.HTTPException):
             time.sleep(0.05)
+        finally:
+            connection.close()
     return False
 
 
@@ -160,23 +170,11 @@ def serve(
     mode = "production mode, gunicorn" if prod else "development mode, auto-reload"
 
     def announce(child) -> None:
-        if migrate or prod:
-            pending = False
-        else:
-            try:
-                pending = environment.migrations_pending(proj)
-            except Exception:  # a check that cannot run is not worth stopping the server for
-                pending = False
-        if not _wait_until_answering(host, port, child):
+        if not _wait_until_answering(host, port, fw.health_path, child):
             return
         console.success(
             f"[bold]{proj.root.name}[/bold] is running at [bold]{url}[/bold] ({mode}); Ctrl-C stops it"
         )
-        if pending:
-            console.warning(
-                "the database has unapplied migrations",
-                "stop the server and run `webkit serve --migrate` (or `webkit setup`)",
-            )
         if open_browser:
             import webbrowser
 
@@ -186,6 +184,19 @@ def serve(
                 console.info("No browser found here; open the address yourself.")
             else:
                 webbrowser.open(url)
+        # Checked once the server answers, so that this second import of the application does
+        # not compete with the server's own start.
+        if migrate or prod:
+            return
+        try:
+            pending = environment.migrations_pending(proj)
+        except Exception:  # a check that cannot run is not worth stopping the server for
+            pending = False
+        if pending and child.poll() is None:
+            console.warning(
+                "the database has unapplied migrations",
+                "stop the server and run `webkit serve --migrate` (or `webkit setup`)",
+            )
 
     console.info(f"Starting {fw.title} ({mode}) on {host}:{port}…")
     status = runner.run_foreground(argv, cwd=proj.root, env=env, on_started=announce)

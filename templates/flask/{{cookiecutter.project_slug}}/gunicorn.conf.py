@@ -53,6 +53,12 @@ keepalive = env_int("GUNICORN_KEEPALIVE", 5)  # above a load balancer's idle tim
 max_requests = env_int("GUNICORN_MAX_REQUESTS", 1000)
 max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
 
+# GUNICORN_PRELOAD=1 imports the application once in the master and forks the workers: they
+# start at once, share memory, and a worker recycled by max_requests costs a fork instead of a
+# fresh import. Off by default: `kill -HUP` then no longer reloads new code, and anything the app
+# opens at import would be shared between workers.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "0").strip().lower() in {"1", "yes", "on"}
+
 # The workers' heartbeat files: on tmpfs where there is one (Docker's /tmp may be a slow disk).
 # gunicorn creates them with mkstemp, so the shared directory is safe: bandit's B108 warns of
 # predictable file names in one.
