@@ -158,3 +158,35 @@ def test_database_url_password_is_never_printed(invoke, tmp_path):
     assert result.exit_code == 2
     assert "hunter2" not in result.output
     assert "u:***@h" in result.output
+
+
+def test_debug_shows_the_traceback_that_is_otherwise_hidden(invoke, tmp_path):
+    plain = invoke("setup", cwd=tmp_path)
+    assert plain.exit_code == 2 and "Traceback" not in plain.output
+    debug = invoke("--debug", "setup", cwd=tmp_path)
+    assert debug.exit_code == 2
+    assert "Traceback" in debug.output and "UsageError" in debug.output
+    assert "not inside a webkit project" in debug.output
+
+
+def test_quiet_prints_nothing_but_verbose_shows_the_commands(invoke, tmp_path):
+    quiet = invoke("-q", "new", "quiet-app", "--no-venv", cwd=tmp_path)
+    assert quiet.exit_code == 0, quiet.output
+    assert quiet.output.strip() == ""
+    assert (tmp_path / "quiet-app" / "pyproject.toml").is_file()
+    loud = invoke("-v", "new", "loud-app", "--no-venv", cwd=tmp_path)
+    assert loud.exit_code == 0, loud.output
+    assert "$ " in loud.output and "git init -q" in loud.output
+
+
+def test_no_color_and_NO_COLOR_give_plain_output(invoke, tmp_path, monkeypatch):
+    from webkit_cli import console
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    invoke("--no-color", "new", "a-app", "--no-venv", "--no-git", cwd=tmp_path)
+    assert console.settings.color is False
+    invoke("new", "b-app", "--no-venv", "--no-git", cwd=tmp_path)
+    assert console.settings.color is True
+    monkeypatch.setenv("NO_COLOR", "1")
+    invoke("new", "c-app", "--no-venv", "--no-git", cwd=tmp_path)
+    assert console.settings.color is False
