@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,3 +54,40 @@ def invoke(monkeypatch: pytest.MonkeyPatch) -> Invoke:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")
     return Invoke(monkeypatch)
+
+
+def webkit(*args: str, cwd: Path, env: dict | None = None, timeout: float = 600):
+    """The real command line, as a user runs it (no terminal: it never prompts)."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
+    return subprocess.run(
+        [sys.executable, "-m", "webkit_cli", *args],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=timeout,
+        env={**clean, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONPATH": str(REPO), **(env or {})},
+    )
+
+
+def in_venv(root: Path, *args: str, env: dict | None = None, timeout: float = 300):
+    """Run the generated project's own .venv Python in its root, as its developers would."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    return subprocess.run(
+        [str(root / ".venv" / "bin" / "python"), *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**clean, **(env or {})},
+    )
+
+
+def alive(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"

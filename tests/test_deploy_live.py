@@ -18,13 +18,12 @@ import signal
 import socket
 import ssl
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import need_tool
+from tests.conftest import need_tool, webkit
 from tests.test_deploy_config import FRAMEWORKS, check_static, nginx_setup
 from webkit_cli import frameworks
 
@@ -32,18 +31,6 @@ pytestmark = pytest.mark.e2e
 
 DOMAIN = "shop.example.test"
 SECRET = "live-test-" + "k" * 50
-
-
-def webkit(*args: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "webkit_cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, "NO_COLOR": "1"},
-        stdin=subprocess.DEVNULL,
-    )
 
 
 def free_port() -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, tree
+from tests.conftest import REPO, in_venv, tree, webkit
 from webkit_cli import project as projects
 from webkit_cli.venvs import _pyenv_candidates
 
@@ -20,29 +20,6 @@ pytestmark = pytest.mark.e2e
 
 FRAMEWORKS = ["flask", "django"]
 PROD_SECRET = "p" * 20 + "-Q9x!z" * 8  # long, varied: passes Django's secret key checks
-
-
-def webkit(*args: str, cwd: Path, env: dict | None = None, timeout: float = 600):
-    return subprocess.run(
-        [sys.executable, "-m", "webkit_cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, "NO_COLOR": "1", **(env or {})},
-    )
-
-
-def in_venv(root: Path, *args: str, env: dict | None = None, timeout: float = 300):
-    clean = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
-    return subprocess.run(
-        [str(root / ".venv" / "bin" / "python"), *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**clean, **(env or {})},
-    )
 
 
 @dataclass

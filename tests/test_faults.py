@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, alive, in_venv
 from tests.test_hardening import (
     assert_clear_failure,
     need_private_mounts,
@@ -58,18 +58,6 @@ def offline_env() -> dict[str, str]:
         }
     )
     return env
-
-
-def in_venv(root: Path, *args: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
-    return subprocess.run(
-        [str(root / ".venv" / "bin" / "python"), *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=clean,
-    )
 
 
 def processes_in(root: Path) -> list[int]:
@@ -366,14 +354,6 @@ def test_a_full_disk_while_creating_the_venv_keeps_the_project_and_no_half_venv(
 # A killed `webkit serve`
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
-
-
 def test_sigkill_of_webkit_stops_the_server_and_its_children(tmp_path):
     """No handler of webkit's runs on SIGKILL; its watcher stops the server's process group."""
     from tests.test_serve import FAKE_SERVER, WRAPPER
@@ -386,18 +366,18 @@ def test_sigkill_of_webkit_stops_the_server_and_its_children(tmp_path):
     while not (pids_file.exists() and pids_file.read_text()) and time.monotonic() < deadline:
         time.sleep(0.05)
     server, grandchild = map(int, pids_file.read_text().split())
-    assert _alive(server) and _alive(grandchild)
+    assert alive(server) and alive(grandchild)
     wrapper.kill()
     assert wrapper.wait(timeout=20) == -signal.SIGKILL
     deadline = time.monotonic() + 15  # grace 1 s, then SIGKILL
-    while (_alive(server) or _alive(grandchild)) and time.monotonic() < deadline:
+    while (alive(server) or alive(grandchild)) and time.monotonic() < deadline:
         time.sleep(0.05)
     try:
-        assert not _alive(server)
-        assert not _alive(grandchild)  # it ignores SIGTERM: only the watcher's SIGKILL stops it
+        assert not alive(server)
+        assert not alive(grandchild)  # it ignores SIGTERM: only the watcher's SIGKILL stops it
     finally:
         for pid in (server, grandchild):
-            if _alive(pid):
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)
 
 

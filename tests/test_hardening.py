@@ -30,25 +30,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import REPO, REQUIRE_TOOLS, need_tool
+from tests.conftest import REPO, REQUIRE_TOOLS, need_tool, webkit
 from webkit_cli import names
 from webkit_cli.cli import cli
 from webkit_cli.errors import UsageError
-
-
-def webkit(*args: str, cwd: Path, env: dict | None = None, timeout: float = 120):
-    """The real command line, as a user runs it (no terminal: it never prompts)."""
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
-    return subprocess.run(
-        [sys.executable, "-m", "webkit_cli", *args],
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        errors="replace",
-        timeout=timeout,
-        env={**clean, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONPATH": str(REPO), **(env or {})},
-    )
 
 
 def snapshot(root: Path) -> dict[str, tuple]:

@@ -9,11 +9,10 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, alive
 from webkit_cli.commands import serve
 from webkit_cli.errors import UsageError
 from webkit_cli.project import load
@@ -116,14 +115,6 @@ WRAPPER = textwrap.dedent(
 )
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.parametrize(("sig", "status"), [(signal.SIGTERM, 3), (signal.SIGINT, 130)])
 def test_signals_reach_the_server_and_leave_no_process_behind(tmp_path, sig, status):
     pids_file = tmp_path / "pids"
@@ -134,9 +125,9 @@ def test_signals_reach_the_server_and_leave_no_process_behind(tmp_path, sig, sta
     while not (pids_file.exists() and pids_file.read_text()) and time.monotonic() < deadline:
         time.sleep(0.05)
     server, grandchild = map(int, pids_file.read_text().split())
-    assert _alive(server) and _alive(grandchild)
+    assert alive(server) and alive(grandchild)
     os.kill(wrapper.pid, sig)
     assert wrapper.wait(timeout=20) == status
     time.sleep(0.2)
-    assert not _alive(server)
-    assert not _alive(grandchild)
+    assert not alive(server)
+    assert not alive(grandchild)

@@ -47,6 +47,17 @@ def child_env(extra: Mapping[str, str] | None = None, venv: Path | None = None) 
     return env
 
 
+# Children of `run` still running: a command that ends early (Ctrl-C while a background check
+# runs, say) stops them with `stop_children`, so none outlives webkit.
+_LIVE: set[subprocess.Popen] = set()
+
+
+def stop_children() -> None:
+    for child in list(_LIVE):
+        with contextlib.suppress(ProcessLookupError):
+            child.kill()
+
+
 def run(
     argv: Sequence[str | os.PathLike[str]],
     *,
@@ -58,7 +69,7 @@ def run(
     args = [str(part) for part in argv]
     console.detail(f"$ {' '.join(args)}")
     try:
-        completed = subprocess.run(
+        child = subprocess.Popen(
             args,
             cwd=cwd,
             env=dict(env) if env is not None else None,
@@ -67,17 +78,25 @@ def run(
             stderr=subprocess.STDOUT,
             text=True,
             errors="replace",
-            timeout=timeout,
-            check=False,
         )
     except FileNotFoundError:
         raise StepFailed(f"{args[0]} was not found", "check that it is installed") from None
-    except subprocess.TimeoutExpired as exc:
-        output = exc.output if isinstance(exc.output, str) else (exc.output or b"").decode()
-        return Result(args, -1, f"{output}\ntimed out after {timeout:.0f} s")
-    if completed.stdout and console.settings.verbosity > 0:
-        console.detail(completed.stdout.rstrip())
-    return Result(args, completed.returncode, completed.stdout or "")
+    _LIVE.add(child)
+    try:
+        output, _ = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        output, _ = child.communicate()
+        return Result(args, -1, f"{output or ''}\ntimed out after {timeout:.0f} s")
+    except BaseException:  # Ctrl-C: the child goes too
+        child.kill()
+        child.wait()
+        raise
+    finally:
+        _LIVE.discard(child)
+    if output and console.settings.verbosity > 0:
+        console.detail(output.rstrip())
+    return Result(args, child.returncode, output or "")
 
 
 _FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")

@@ -199,7 +199,10 @@ def serve(
             )
 
     console.info(f"Starting {fw.title} ({mode}) on {host}:{port}…")
-    status = runner.run_foreground(argv, cwd=proj.root, env=env, on_started=announce)
+    try:
+        status = runner.run_foreground(argv, cwd=proj.root, env=env, on_started=announce)
+    finally:
+        runner.stop_children()  # the background migration check, if it is still running
     if status not in (0, 130, 143):
         raise StepFailed(
             f"the server stopped with exit status {status}",
