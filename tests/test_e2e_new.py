@@ -105,7 +105,7 @@ def test_secret_env_is_private_and_untracked(built):
     tracked = subprocess.run(["git", "ls-files"], cwd=built.root, capture_output=True, text=True)
     assert ".env" not in tracked.stdout.split()
     assert ".env.example" in tracked.stdout.split()
-    grep = subprocess.run(["git", "grep", "-F", secret], cwd=built.root, capture_output=True)
+    grep = subprocess.run(["git", "grep", "-F", "-e", secret], cwd=built.root, capture_output=True)
     assert grep.returncode == 1, "the secret key is in a tracked file"
     log = subprocess.run(
         ["git", "log", "--oneline"], cwd=built.root, capture_output=True, text=True

@@ -294,7 +294,7 @@ def test_database_url_is_in_env_only(built: Built, pg: Postgres):
     ).stdout.split()
     assert ".env" not in tracked
     assert ".env.example" in tracked
-    grep = subprocess.run(["git", "grep", "-F", built.password], cwd=built.root)
+    grep = subprocess.run(["git", "grep", "-F", "-e", built.password], cwd=built.root)
     assert grep.returncode == 1, "the database password is in a tracked file"
     example = (built.root / ".env.example").read_text()
     line = next(x for x in example.splitlines() if x.startswith("DATABASE_URL="))

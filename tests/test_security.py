@@ -330,7 +330,7 @@ def test_a_fresh_repository_holds_no_secret(tmp_path, framework):
     assert ".env" not in tracked and ".env.example" in tracked
     assert git_out("check-ignore", "-q", ".env").returncode == 0  # listed in .gitignore
     assert ".env" in (root / ".gitignore").read_text().split()
-    assert git_out("grep", "-F", secret).returncode == 1
+    assert git_out("grep", "-F", "-e", secret).returncode == 1
     history = git_out("log", "-p", "--all").stdout
     assert history and secret not in history
     assert git_out("status", "--porcelain").stdout == ""  # everything else is committed
