@@ -1,23 +1,11 @@
-"""The environment steps shared by `webkit new` and `webkit setup`: venv, install, lock, migrate."""
+"""The environment steps shared by `webkit new` and `webkit setup`: install, lock, database,
+migrate."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from webkit_cli import console, runner, venvs
+from webkit_cli import runner, venvs
 from webkit_cli.errors import StepFailed
 from webkit_cli.project import Project
-
-
-def ensure_venv(
-    project: Project, interpreter: venvs.Interpreter, *, recreate: bool = False
-) -> bool:
-    """Create .venv when missing or broken (or asked to); True when it was (re)created."""
-    healthy = venvs.venv_is_healthy(project.python)
-    if healthy and not recreate:
-        return False
-    venvs.create_venv(interpreter, project.venv)
-    return True
 
 
 def _lock_differs(project: Project, installer: venvs.Installer) -> bool:
@@ -87,14 +75,3 @@ def prepare_database(project: Project):
     if not database.is_postgres(url):
         return None
     return database.ensure(project, url)
-
-
-def relative(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def report_packages(step: console.Step, count: int, installer: venvs.Installer) -> None:
-    step.note = f"({count} packages with {installer.name})"

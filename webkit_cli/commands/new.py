@@ -28,10 +28,6 @@ class Plan:
     context: dict[str, str] = field(default_factory=dict)
     database_skipped: bool = False
 
-    @property
-    def migrate(self) -> bool:
-        return self.installer is not None
-
 
 def _check_target(target: Path, force: bool) -> None:
     parent = target.parent
@@ -363,13 +359,13 @@ def _finish(plan: Plan, target: Path) -> None:
             f"Creating .venv (Python {plan.interpreter.short_version})",
             f"Created .venv with Python {'.'.join(map(str, plan.interpreter.version))}",
         ):
-            environment.ensure_venv(proj, plan.interpreter, recreate=True)
+            venvs.create_venv(plan.interpreter, proj.venv)
     if plan.installer is not None:
         with console.step(
             f"Installing dependencies with {plan.installer.name}", "Installed dependencies"
         ) as step:
             count = environment.install_from_pyproject(proj, plan.installer)
-            environment.report_packages(step, count, plan.installer)
+            step.note = f"({count} packages with {plan.installer.name})"
         if not _prepare_database(proj):
             plan.database_skipped = True
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from webkit_cli import console, environment, project, venvs
+from webkit_cli.errors import WebkitError
 
 
 def _interpreter(proj: project.Project, spec: str | None) -> venvs.Interpreter:
@@ -18,7 +19,7 @@ def _interpreter(proj: project.Project, spec: str | None) -> venvs.Interpreter:
     if isinstance(recorded, str) and recorded:
         try:
             return venvs.find_python(recorded, proj.framework.min_python)
-        except Exception:  # fall back to the Python running webkit
+        except WebkitError:  # fall back to the Python running webkit
             console.warning(
                 f"Python {recorded} (recorded in pyproject.toml) was not found; using this one"
             )
@@ -53,7 +54,7 @@ def setup(python_spec: str | None, installer: str, recreate: bool, upgrade: bool
         if interpreter is None:
             step.done_text = ".venv is healthy"
         else:
-            environment.ensure_venv(proj, interpreter, recreate=True)
+            venvs.create_venv(interpreter, proj.venv)
             step.done_text = f"Created .venv with Python {'.'.join(map(str, interpreter.version))}"
             changed = True
 
