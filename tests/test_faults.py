@@ -216,6 +216,30 @@ def test_ctrl_c_after_the_render_keeps_the_project_and_setup_repairs_it(
     assert_setup_repairs(root)
 
 
+@pytest.mark.e2e
+def test_setup_recreates_a_venv_whose_install_was_torn(tmp_path):
+    """What an interrupt can leave, made on purpose so that it does not depend on timing: a
+    package whose RECORD was cut mid-line (uv then fails even to reinstall it: "CSV error") and
+    a module cut short. serve refuses that .venv; setup recreates it and the project works."""
+    root = tmp_path / "shop"
+    made = webkit("new", "shop", "-y", "--no-git", cwd=tmp_path)
+    assert made.returncode == 0, made.stdout + made.stderr
+    site = next((root / ".venv" / "lib").glob("python*/site-packages"))
+    record = next(site.glob("flask-*.dist-info")) / "RECORD"
+    module = site / "flask" / "app.py"
+    torn = record.read_text()[:-40].rsplit(",", 1)[0] + "\n"
+    for path, text in ((record, torn), (module, "def half_copied(")):
+        path.unlink()  # a new file, as an install writes: uv hard-links its cache into .venv
+        path.write_text(text)
+    (root / ".venv" / ".webkit-install-incomplete").touch()
+
+    refused = webkit("serve", "--port", "0", cwd=root, timeout=60)
+    assert_clear_failure(refused, 1, "did not finish", "webkit setup")
+    assert_setup_repairs(root)
+    tests = in_venv(root, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+
+
 # ---------------------------------------------------------------------------------------------
 # Two `webkit new` for the same name at once
 
@@ -405,10 +429,11 @@ def test_sigkill_of_webkit_serve_leaves_no_server_running(tmp_path_factory, mode
         server.handle.close()
 
 
-def test_an_unfinished_install_makes_the_next_one_reinstall(tmp_path, monkeypatch):
+def test_an_unfinished_install_marks_the_venv_until_setup_recreates_it(tmp_path, monkeypatch):
     """uv and pip count a package whose metadata is in place as installed, even when an
-    interrupted install left its files half-copied: after an unfinished install, webkit's next
-    install into that .venv reinstalls."""
+    interrupted install left its files half-copied, and a half-written RECORD breaks even a
+    reinstall. So an install that did not finish marks the .venv: serve calls it broken, a
+    further install refuses, and only a recreated .venv is trusted again."""
     from webkit_cli import runner, venvs
 
     python = tmp_path / ".venv" / "bin" / "python"
@@ -418,23 +443,22 @@ def test_an_unfinished_install_makes_the_next_one_reinstall(tmp_path, monkeypatc
 
     def fake_run(argv, **kwargs):
         calls.append(argv)
-        ok = outcomes.pop(0)
-        return runner.Result(list(argv), 0 if ok == "ok" else -2, "")
+        return runner.Result(list(argv), 0 if outcomes.pop(0) == "ok" else -2, "")
 
     monkeypatch.setattr(runner, "run", fake_run)
+    monkeypatch.setattr(venvs, "probe", lambda path: object())
+    (tmp_path / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    python.touch()
     for installer in (venvs.UvInstaller("uv"), venvs.PipInstaller()):
         calls.clear()
         outcomes[:] = ["ok", "interrupted"]
         installer.install(python, ["flask"], tmp_path)
-        assert installer.reinstall_flag not in calls[-1] and not marker.exists()
+        assert not marker.exists() and venvs.venv_problem(python) is None
         with pytest.raises(venvs.StepFailed):
             installer.install(python, ["pytest"], tmp_path)
-        assert marker.exists() and venvs.install_incomplete(python)
-        fresh = (
-            type(installer)("uv") if isinstance(installer, venvs.UvInstaller) else type(installer)()
-        )
-        outcomes[:] = ["ok", "ok"]
-        fresh.install(python, ["flask"], tmp_path)  # the next command (webkit setup)
-        assert fresh.reinstall_flag in calls[-1] and not marker.exists()
-        fresh.install(python, ["pytest"], tmp_path)  # and the rest of that command
-        assert fresh.reinstall_flag in calls[-1]
+        assert marker.exists()
+        assert "did not finish" in venvs.venv_problem(python)
+        with pytest.raises(venvs.StepFailed, match="cannot be trusted"):
+            installer.install(python, ["flask"], tmp_path)
+        assert len(calls) == 2  # the refused install ran nothing
+        marker.unlink()

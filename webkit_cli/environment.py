@@ -34,7 +34,7 @@ def install_from_pyproject(
 
 def install_from_lock(project: Project, installer: venvs.Installer) -> bool:
     """Install exactly the dev lock file; False when the environment already matches it."""
-    if not venvs.install_incomplete(project.python) and not _lock_differs(project, installer):
+    if not _lock_differs(project, installer):
         return False
     installer.install(project.python, ["-r", str(project.dev_lock_file)], project.root)
     return True

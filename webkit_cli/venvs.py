@@ -167,11 +167,18 @@ def create_venv(interpreter: Interpreter, destination: Path) -> Path:
     return venv_python(destination)
 
 
-def venv_is_healthy(python: Path) -> bool:
+def venv_problem(python: Path) -> str | None:
+    """What is wrong with the venv of `python`, in words that follow ".venv is", or None."""
+    venv = python.parent.parent
+    if not venv.exists():
+        return "missing"
     # Without pyvenv.cfg, bin/python runs as the base interpreter: installing "into the venv"
     # would then install into the system's Python.
-    cfg = python.parent.parent / "pyvenv.cfg"
-    return python.exists() and cfg.is_file() and probe(str(python)) is not None
+    if not (python.exists() and (venv / "pyvenv.cfg").is_file() and probe(str(python))):
+        return "broken"
+    if (venv / INCOMPLETE_MARKER).exists():
+        return "left half-installed by an install that did not finish"
+    return None
 
 
 def uv_binary() -> str | None:
@@ -201,20 +208,15 @@ _NETWORK_MARKERS = (
 
 
 # An install that started and did not finish (Ctrl-C, a killed process, a full disk) can leave a
-# package half-copied with its metadata in place, which uv and pip then count as installed. This
-# file in .venv says so; the next installs into that .venv reinstall what they install.
+# package half-copied with its metadata in place, which uv and pip then count as installed, or a
+# half-written RECORD that breaks the next uninstall, so that even a reinstall fails ("CSV
+# error" from uv). This file in .venv says so; `webkit setup` then recreates the .venv, which
+# costs a second or two with a warm cache and trusts nothing the interrupted install left.
 INCOMPLETE_MARKER = ".webkit-install-incomplete"
-
-
-def install_incomplete(python: Path) -> bool:
-    """True when an earlier install into the venv of `python` did not finish."""
-    return (python.parent.parent / INCOMPLETE_MARKER).exists()
 
 
 class Installer(ABC):
     name: str
-    reinstall_flag: str
-    repairing = False  # an earlier install did not finish: reinstall everything this time
 
     @abstractmethod
     def install_argv(self, python: Path, args: Sequence[str]) -> list[str]: ...
@@ -224,15 +226,17 @@ class Installer(ABC):
 
     def install(self, python: Path, args: Sequence[str], cwd: Path) -> None:
         unfinished = python.parent.parent / INCOMPLETE_MARKER
-        self.repairing = self.repairing or unfinished.exists()
-        flags = [self.reinstall_flag] if self.repairing else []
+        if unfinished.exists():  # a caller that does not recreate the .venv: refuse, never guess
+            raise StepFailed(
+                "an earlier install into .venv did not finish, so its packages cannot be trusted",
+                "run `webkit setup`: it recreates .venv and installs the lock file",
+            )
         with contextlib.suppress(OSError):
             unfinished.touch()
-        argv = self.install_argv(python, [*flags, *args])
-        result = runner.run(argv, cwd=cwd, env=runner.child_env())
+        result = runner.run(self.install_argv(python, args), cwd=cwd, env=runner.child_env())
         if result.ok:
             with contextlib.suppress(OSError):
-                unfinished.unlink(missing_ok=True)
+                unfinished.unlink()
             return
         lowered = result.output.lower()
         if any(marker in lowered for marker in _NETWORK_MARKERS):
@@ -263,7 +267,6 @@ class Installer(ABC):
 
 class UvInstaller(Installer):
     name = "uv"
-    reinstall_flag = "--reinstall"
 
     def __init__(self, binary: str):
         self.binary = binary
@@ -277,7 +280,6 @@ class UvInstaller(Installer):
 
 class PipInstaller(Installer):
     name = "pip"
-    reinstall_flag = "--force-reinstall"
 
     def install_argv(self, python: Path, args: Sequence[str]) -> list[str]:
         return [str(python), "-m", "pip", "install", "--disable-pip-version-check", *args]

@@ -114,9 +114,9 @@ def _wait_until_answering(host: str, port: int, path: str, child, timeout: float
 
 
 def _ensure_venv(proj: project.Project, setup_now: bool) -> None:
-    if venvs.venv_is_healthy(proj.python):
+    state = venvs.venv_problem(proj.python)
+    if state is None:
         return
-    state = "missing" if not proj.venv.exists() else "broken"
     if not setup_now:
         raise StepFailed(
             f"the project's .venv is {state}",

@@ -46,16 +46,15 @@ def setup(python_spec: str | None, installer: str, recreate: bool, upgrade: bool
     changed = False
 
     with console.step("Checking .venv", ".venv") as step:
-        interpreter = (
-            _interpreter(proj, python_spec)
-            if (python_spec or recreate or not venvs.venv_is_healthy(proj.python))
-            else None
-        )
-        if interpreter is None:
+        problem = venvs.venv_problem(proj.python)
+        if problem is None and not (python_spec or recreate):
             step.done_text = ".venv is healthy"
         else:
+            interpreter = _interpreter(proj, python_spec)
             venvs.create_venv(interpreter, proj.venv)
-            step.done_text = f"Created .venv with Python {'.'.join(map(str, interpreter.version))}"
+            version = ".".join(map(str, interpreter.version))
+            why = f" (it was {problem})" if problem and problem != "missing" else ""
+            step.done_text = f"Created .venv with Python {version}{why}"
             changed = True
 
     chosen = venvs.select_installer(installer)
