@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import inspect
 import runpy
 from pathlib import Path
 
@@ -30,6 +31,7 @@ def test_defaults(load_conf):
     assert conf["wsgi_app"] == "wsgi:app"
     assert conf["bind"] == ["127.0.0.1:8000"]
     assert conf["workers"] >= 3
+    assert conf["worker_class"] == "sync"
     assert conf["accesslog"] == "-"
     assert conf["max_requests"] > 0
     assert conf["max_requests_jitter"] > 0
@@ -52,3 +54,16 @@ def test_workers_and_threads_from_the_environment(load_conf):
 def test_bad_numbers_stop_gunicorn(load_conf):
     with pytest.raises(SystemExit, match="WEB_CONCURRENCY must be a whole number"):
         load_conf(WEB_CONCURRENCY="many")
+
+
+@pytest.mark.parametrize(("threads", "worker"), [("1", "sync"), ("4", "gthread")])
+def test_gunicorn_accepts_every_setting(load_conf, threads, worker):
+    from gunicorn.config import Config
+
+    config = Config()
+    for name, value in load_conf(GUNICORN_THREADS=threads).items():
+        if not name.startswith("__") and not callable(value) and not inspect.ismodule(value):
+            config.set(name, value)  # AttributeError for a misspelt name, or a bad value
+
+    assert config.worker_class_str == worker
+    assert config.address == [("127.0.0.1", 8000)]
