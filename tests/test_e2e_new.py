@@ -60,8 +60,8 @@ def test_new_reports_each_step_and_next_steps(built):
     for line in [
         "Rendered my-shop/",
         "Created .venv with Python",
-        "Installed dependencies",
-        "Applied the initial migration",
+        "Installed the dependencies",
+        "Applied the initial migration and installed the dev tools",
         "Initialised git",
         "Next steps:",
         "cd my-shop",

@@ -14,22 +14,56 @@ def _lock_differs(project: Project, installer: venvs.Installer) -> bool:
     return {p.lower() for p in wanted} != {p.lower() for p in installed}
 
 
-def install_from_pyproject(
-    project: Project, installer: venvs.Installer, *, upgrade: bool = False
-) -> int:
-    """Install runtime then dev dependencies; write both lock files. Returns the package count."""
-    extra = ["--upgrade"] if upgrade else []
+def install_runtime(project: Project, installer: venvs.Installer, *, upgrade: bool = False) -> int:
+    """Install the runtime dependencies and write requirements.lock. Returns the package count."""
     if project.dependencies:
+        extra = ["--upgrade"] if upgrade else []
         installer.install(project.python, [*extra, *project.dependencies], project.root)
     runtime = installer.freeze(project.python, project.root)
     venvs.write_lock(project.lock_file, runtime, installer.name, "Runtime dependencies")
+    return len(runtime)
+
+
+def install_dev(project: Project, installer: venvs.Installer, *, upgrade: bool = False) -> int:
+    """Install the dev group on top and write requirements-dev.lock. Returns the package count."""
     if project.dev_dependencies:
+        extra = ["--upgrade"] if upgrade else []
         installer.install(project.python, [*extra, *project.dev_dependencies], project.root)
     everything = installer.freeze(project.python, project.root)
     venvs.write_lock(
         project.dev_lock_file, everything, installer.name, "Runtime and development dependencies"
     )
     return len(everything)
+
+
+def install_from_pyproject(
+    project: Project, installer: venvs.Installer, *, upgrade: bool = False
+) -> int:
+    """Install runtime then dev dependencies; write both lock files. Returns the package count."""
+    install_runtime(project, installer, upgrade=upgrade)
+    return install_dev(project, installer, upgrade=upgrade)
+
+
+def install_dev_while_migrating(project: Project, installer: venvs.Installer) -> int:
+    """Apply the migrations (they need only the runtime packages, installed by now) while the
+    dev group installs: the migration mostly compiles and imports, the install mostly waits on
+    the network and the disk, so together they take about as long as the migration alone.
+    Returns the package count.
+
+    The dev install does not replace a runtime package under the running migration: without
+    --upgrade, uv and pip keep installed versions that satisfy the dev group's requirements.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="migrate") as pool:
+        migration = pool.submit(migrate, project)
+        try:
+            count = install_dev(project, installer)
+        except BaseException:
+            runner.stop_children()  # Ctrl-C or a failed install: the migration stops too
+            raise
+        migration.result()  # its StepFailed, if any
+    return count
 
 
 def install_from_lock(project: Project, installer: venvs.Installer) -> bool:

@@ -39,7 +39,8 @@ _STEP_NAMES = (
     ("Rendered", "render"),
     ("Created .venv", "venv"),
     ("Installed", "install"),
-    ("Applied", "migrate"),
+    # the migration runs while the dev group installs: one step
+    ("Applied", "migrate + dev install"),
     ("Initialised git", "git"),
 )
 WEBKIT_STEPS = [name for _prefix, name in _STEP_NAMES]

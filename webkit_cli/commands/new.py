@@ -126,7 +126,8 @@ def _print_plan(plan: Plan, files: list[str]) -> None:
     if plan.installer is not None:
         out.print(
             f"\n[bold]{n}. Install[/bold] with {plan.installer.name}: the runtime dependencies, "
-            "then the dev group; write requirements.lock and requirements-dev.lock"
+            "then the dev group while the migration runs; write requirements.lock and "
+            "requirements-dev.lock"
         )
         n += 1
         if plan.context["database"] == "postgres":
@@ -361,16 +362,24 @@ def _finish(plan: Plan, target: Path) -> None:
         ):
             venvs.create_venv(plan.interpreter, proj.venv)
     if plan.installer is not None:
+        name = plan.installer.name
         with console.step(
-            f"Installing dependencies with {plan.installer.name}", "Installed dependencies"
+            f"Installing the dependencies with {name}", "Installed the dependencies"
         ) as step:
-            count = environment.install_from_pyproject(proj, plan.installer)
-            step.note = f"({count} packages with {plan.installer.name})"
+            count = environment.install_runtime(proj, plan.installer)
+            step.note = f"({count} packages with {name})"
         if not _prepare_database(proj):
             plan.database_skipped = True
+            with console.step("Installing the dev tools", "Installed the dev tools") as step:
+                count = environment.install_dev(proj, plan.installer)
+                step.note = f"({count} packages in all)"
         else:
-            with console.step("Applying migrations", "Applied the initial migration"):
-                environment.migrate(proj)
+            with console.step(
+                "Applying the migrations while the dev tools install",
+                "Applied the initial migration and installed the dev tools",
+            ) as step:
+                count = environment.install_dev_while_migrating(proj, plan.installer)
+                step.note = f"({count} packages in all)"
     if plan.git:
         with console.step(
             "Creating the git repository", "Initialised git with a first commit"
