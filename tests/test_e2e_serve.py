@@ -200,6 +200,61 @@ def test_ctrl_c_stops_the_reloader_and_its_child(project):
     assert processes_in(project.root) == [], server.output()
 
 
+HEALTHY = '{"status": "ok", "database": "ok"}'
+
+
+def _health_status(server: Server) -> str | None:
+    try:
+        status, _, body = fetch(server.url + "/healthz")
+    except OSError:  # the server process is restarting
+        return None
+    return json.loads(body).get("status") if status == 200 else None
+
+
+def _wait_for_health(server: Server, wanted: str, timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _health_status(server) == wanted:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_dev_server_reloads_edited_code_and_outlives_a_broken_edit(project):
+    """What the reloader is for: an edit shows without a restart, and a syntax error does not
+    stop the server; the fix brings the app back."""
+    from webkit_cli.project import load
+
+    package = project.root / load(project.root).package
+    module = next(p for p in sorted(package.glob("*.py")) if HEALTHY in p.read_text())
+    original = module.read_text()
+    server = Server(project.root)
+    try:
+        server.wait_ready()
+        assert _health_status(server) == "ok"
+        module.write_text(original.replace(HEALTHY, HEALTHY.replace('"ok"', '"edited"', 1)))
+        assert _wait_for_health(server, "edited"), server.output()
+        # A restarted server process takes its first look at the files' times a moment after it
+        # answers: an edit before that look would be its baseline, never seen as a change. A
+        # person's next edit comes seconds later; so does this one.
+        time.sleep(2)
+        module.write_text(original + "\n\ndef broken(:\n")
+        deadline = time.monotonic() + 60  # the reloader polls every second, then restarts
+        while "SyntaxError" not in server.output() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "SyntaxError" in server.output()
+        time.sleep(2)
+        assert server.process.poll() is None, server.output()  # still serving, or waiting
+        module.write_text(original)
+        assert _wait_for_health(server, "ok"), server.output()
+    finally:
+        module.write_text(original)
+        code = server.stop(signal.SIGINT)
+    assert code in (0, 130), server.output()
+    time.sleep(0.3)
+    assert processes_in(project.root) == [], server.output()
+
+
 def test_prod_kills_gunicorn_workers_on_sigterm(project):
     server = Server(project.root, "--prod", env={"WEB_CONCURRENCY": "3"})
     try:

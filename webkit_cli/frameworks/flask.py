@@ -2,6 +2,36 @@
 
 from webkit_cli.frameworks import Framework
 
+# What `flask --app PACKAGE run --debug` does (Werkzeug's server with its reloader and debugger,
+# threaded, the app found as `flask --app` finds it), except that the reloader's parent process,
+# which only watches the files and restarts the server process, does not import the app.
+# `flask run` imports it in both, so the first page waited for one more import of the app: half
+# a second for a new project. As with `flask run`, an app that fails to import is served as its
+# error (the debugger shows it) until an edit fixes it and the reloader restarts the server.
+# Werkzeug restarts the server process with the same `python -c ...` (sys.orig_argv). No braces
+# in the code: the framework's argv goes through str.format.
+DEV_SERVER = """\
+import sys
+import traceback
+
+from werkzeug.serving import is_running_from_reloader, run_simple
+
+package, host, port = sys.argv[1:]
+app = None
+if is_running_from_reloader():
+    from flask.cli import ScriptInfo
+
+    try:
+        app = ScriptInfo(app_import_path=package).load_app()
+    except Exception as error:
+        traceback.print_exc()
+
+        def app(environ, start_response, error=error):
+            raise error
+
+run_simple(host, int(port), app, use_reloader=True, use_debugger=True, threaded=True)
+"""
+
 FRAMEWORK = Framework(
     name="flask",
     title="Flask",
@@ -10,20 +40,10 @@ FRAMEWORK = Framework(
     # `flask db current` marks the revision "(head)" when nothing is left to apply.
     pending_migrations=("-m", "flask", "--app", "{package}", "db", "current"),
     up_to_date_marker="(head)",
-    dev_server=(
-        "-m",
-        "flask",
-        "--app",
-        "{package}",
-        "run",
-        "--debug",
-        "--host",
-        "{host}",
-        "--port",
-        "{port}",
-    ),
+    # `flask run --debug`, run by the project's Python with the project root on sys.path.
+    dev_server=("-c", DEV_SERVER, "{package}", "{host}", "{port}"),
     prod_env={"APP_ENV": "production"},
-    dev_env={"APP_ENV": "development"},
+    dev_env={"APP_ENV": "development", "FLASK_DEBUG": "1"},
     api_path="/api/items",
     wsgi_app="wsgi:app",
     static_root="{package}/static",
