@@ -154,6 +154,20 @@ def test_migrations_are_applied(built):
     assert environment.migrations_pending(projects.load(built.root)) is False
 
 
+def test_the_framework_packages_to_precompile_exist_and_are_compiled(built):
+    """`webkit new` compiles these folders while the migration runs; a framework release that
+    moves them would make that a silent no-op."""
+    from webkit_cli import venvs
+
+    proj = projects.load(built.root)
+    site = venvs.site_packages(proj.venv)
+    assert proj.framework.precompile
+    for part in proj.framework.precompile:
+        folder = site / part
+        assert (folder / "__init__.py").is_file(), part
+        assert list(folder.glob("__pycache__/__init__.*.pyc")), part
+
+
 def test_setup_on_a_healthy_project_changes_nothing(built):
     before = tree(built.root / "my_shop")
     lock_before = (built.root / "requirements-dev.lock").read_text()

@@ -217,6 +217,7 @@ INCOMPLETE_MARKER = ".webkit-install-incomplete"
 
 class Installer(ABC):
     name: str
+    compiles_bytecode: bool  # as it installs: pip does; uv only when asked
 
     @abstractmethod
     def install_argv(self, python: Path, args: Sequence[str]) -> list[str]: ...
@@ -267,6 +268,7 @@ class Installer(ABC):
 
 class UvInstaller(Installer):
     name = "uv"
+    compiles_bytecode = False
 
     def __init__(self, binary: str):
         self.binary = binary
@@ -280,12 +282,26 @@ class UvInstaller(Installer):
 
 class PipInstaller(Installer):
     name = "pip"
+    compiles_bytecode = True
 
     def install_argv(self, python: Path, args: Sequence[str]) -> list[str]:
         return [str(python), "-m", "pip", "install", "--disable-pip-version-check", *args]
 
     def freeze_argv(self, python: Path) -> list[str]:
         return [str(python), "-m", "pip", "freeze", "--exclude-editable"]
+
+
+def site_packages(venv: Path) -> Path | None:
+    found = [*venv.glob("lib/python*/site-packages"), venv / "Lib" / "site-packages"]
+    return next((path for path in found if path.is_dir()), None)
+
+
+def compile_bytecode(python: Path, paths: Sequence[Path]) -> None:
+    """Compile the modules under `paths` to bytecode, in this order, in one process. Only an
+    optimisation: a failure (a file that is not Python 3, say) is ignored, since an import
+    compiles whatever is missing."""
+    if paths:
+        runner.run([str(python), "-m", "compileall", "-q", "-j", "1", *map(str, paths)])
 
 
 def select_installer(kind: str) -> Installer:

@@ -56,6 +56,10 @@ class Framework:
     # DATABASE_URL scheme for PostgreSQL, as the project's settings expect it.
     postgres_url_scheme: str = "postgresql://"
     api_path: str = "/api/items"
+    # Folders of site-packages (their largest parts first) that the first migration imports
+    # most of: `webkit new` compiles them to bytecode on the other core while the migration
+    # runs, which otherwise compiles everything it imports on one.
+    precompile: tuple[str, ...] = ()
     min_python: tuple[int, int] = (3, 10)
 
     @property

@@ -9,6 +9,10 @@ FRAMEWORK = Framework(
     migrate=("manage.py", "migrate", "--noinput"),
     pending_migrations=("manage.py", "migrate", "--check"),
     dev_server=("manage.py", "runserver", "{host}:{port}"),
+    precompile=tuple(
+        f"django/{part}"
+        for part in ("db", "contrib/admin", "contrib/auth", "template", "forms", "core")
+    ),
     prod_prepare=(("manage.py", "collectstatic", "--noinput"),),
     prod_env={"DEBUG": "0"},
     local_prod_env={"SECURE_SSL_REDIRECT": "0"},

@@ -40,6 +40,8 @@ FRAMEWORK = Framework(
     # `flask db current` marks the revision "(head)" when nothing is left to apply.
     pending_migrations=("-m", "flask", "--app", "{package}", "db", "current"),
     up_to_date_marker="(head)",
+    # The migration imports Flask and its extensions first, SQLAlchemy and Alembic after.
+    precompile=("sqlalchemy", "alembic"),
     # `flask run --debug`, run by the project's Python with the project root on sys.path.
     dev_server=("-c", DEV_SERVER, "{package}", "{host}", "{port}"),
     prod_env={"APP_ENV": "production"},
