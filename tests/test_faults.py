@@ -465,3 +465,45 @@ def test_an_unfinished_install_marks_the_venv_until_setup_recreates_it(tmp_path,
             installer.install(python, ["flask"], tmp_path)
         assert len(calls) == 2  # the refused install ran nothing
         marker.unlink()
+
+
+@pytest.mark.parametrize("failure", ["migration", "install", "ctrl-c"])
+def test_the_migration_and_the_dev_install_stop_together(tmp_path, monkeypatch, failure):
+    """`webkit new` migrates while the dev group installs: a failure of either, or Ctrl-C,
+    stops what still runs (no process outlives webkit) and is what the user sees."""
+    import threading
+
+    from webkit_cli import environment, frameworks, runner, venvs
+    from webkit_cli.errors import StepFailed
+    from webkit_cli.project import Project
+
+    stopped = threading.Event()
+    project = Project(root=tmp_path, framework=frameworks.get("flask"), package="shop")
+
+    def migrate(proj):
+        if failure == "migration":
+            raise StepFailed("applying the migrations failed: boom")
+        assert stopped.wait(timeout=30), "the migration was never stopped"
+        raise StepFailed("applying the migrations failed: killed")
+
+    def install_dev(proj, installer):
+        if failure == "install":
+            raise StepFailed("uv failed to install the dependencies: no")
+        if failure == "ctrl-c":
+            raise KeyboardInterrupt
+        return 27
+
+    monkeypatch.setattr(environment, "migrate", migrate)
+    monkeypatch.setattr(environment, "install_dev", install_dev)
+    monkeypatch.setattr(runner, "stop_children", stopped.set)
+    expected = {"migration": StepFailed, "install": StepFailed, "ctrl-c": KeyboardInterrupt}
+    started = time.monotonic()
+    with pytest.raises(expected[failure]) as raised:
+        environment.install_dev_while_migrating(project, venvs.UvInstaller("uv"))
+    assert time.monotonic() - started < 10
+    if failure == "migration":
+        assert "boom" in str(raised.value.message)
+    if failure == "install":
+        assert "no" in raised.value.message and stopped.is_set()
+    if failure == "ctrl-c":
+        assert stopped.is_set()

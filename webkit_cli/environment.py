@@ -65,10 +65,10 @@ def install_dev_while_migrating(project: Project, installer: venvs.Installer) ->
             pool.submit(venvs.compile_bytecode, project.python, heavy)
         try:
             count = install_dev(project, installer)
+            migration.result()  # its StepFailed, if any
         except BaseException:
-            runner.stop_children()  # Ctrl-C or a failed install: the migration stops too
+            runner.stop_children()  # Ctrl-C or a failure: what still runs stops too
             raise
-        migration.result()  # its StepFailed, if any
     return count
 
 
