@@ -138,7 +138,10 @@ def create_venv(interpreter: Interpreter, destination: Path) -> Path:
     """
     from virtualenv import session_via_cli
 
-    args = [str(destination), "--python", interpreter.path, "--quiet", "--clear"]
+    # pip only, as `python -m venv` and uv give from Python 3.12: nothing in the projects needs
+    # setuptools at run time (builds get it in their isolated environment), and its .pth hook
+    # would run at every start of the venv's Python.
+    args = [str(destination), "--python", interpreter.path, "--quiet", "--clear", "--no-setuptools"]
     failure = None
     try:
         # Finding the interpreter and reading the options touch nothing on disk ...
