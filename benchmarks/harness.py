@@ -169,18 +169,22 @@ class Job:
         return Sample(sum(steps.values()), data["maxrss_kb"], steps, ok, self.log, start, extra)
 
 
+def _stat_fields(pid: int | str) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state first), or None when gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as handle:
+            stat = handle.read()
+    except OSError:
+        return None
+    return stat[stat.rfind(")") + 2 :].split()
+
+
 def _children_map() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2 :].split()
-        children.setdefault(int(fields[1]), []).append(int(entry))
+        fields = _stat_fields(entry) if entry.isdigit() else None
+        if fields is not None:
+            children.setdefault(int(fields[1]), []).append(int(entry))
     return children
 
 
@@ -232,13 +236,9 @@ def tree_cpu_seconds(pids: Iterable[int]) -> float:
     """
     ticks = 0
     for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2 :].split()
-        ticks += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+        fields = _stat_fields(pid)
+        if fields is not None:
+            ticks += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
     return ticks / _TICKS
 
 

@@ -383,17 +383,9 @@ def test_a_full_disk_while_creating_the_venv_keeps_the_project_and_no_half_venv(
 
 def test_sigkill_of_webkit_stops_the_server_and_its_children(tmp_path):
     """No handler of webkit's runs on SIGKILL; its watcher stops the server's process group."""
-    from tests.test_serve import FAKE_SERVER, WRAPPER
+    from tests.test_serve import start_fake_server
 
-    pids_file = tmp_path / "pids"
-    wrapper = subprocess.Popen(
-        [sys.executable, "-c", WRAPPER, FAKE_SERVER, str(pids_file)], cwd=REPO
-    )
-    deadline = time.monotonic() + 20
-    while not (pids_file.exists() and pids_file.read_text()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    server, grandchild = map(int, pids_file.read_text().split())
-    assert alive(server) and alive(grandchild)
+    wrapper, server, grandchild = start_fake_server(tmp_path)
     wrapper.kill()
     assert wrapper.wait(timeout=20) == -signal.SIGKILL
     deadline = time.monotonic() + 15  # grace 1 s, then SIGKILL

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -115,8 +116,9 @@ WRAPPER = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize(("sig", "status"), [(signal.SIGTERM, 3), (signal.SIGINT, 130)])
-def test_signals_reach_the_server_and_leave_no_process_behind(tmp_path, sig, status):
+def start_fake_server(tmp_path: Path) -> tuple[subprocess.Popen, int, int]:
+    """webkit's runner (in a wrapper process) running FAKE_SERVER: the wrapper, and the
+    server's and its grandchild's PIDs once both are alive."""
     pids_file = tmp_path / "pids"
     wrapper = subprocess.Popen(
         [sys.executable, "-c", WRAPPER, FAKE_SERVER, str(pids_file)], cwd=REPO
@@ -126,6 +128,12 @@ def test_signals_reach_the_server_and_leave_no_process_behind(tmp_path, sig, sta
         time.sleep(0.05)
     server, grandchild = map(int, pids_file.read_text().split())
     assert alive(server) and alive(grandchild)
+    return wrapper, server, grandchild
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGTERM, 3), (signal.SIGINT, 130)])
+def test_signals_reach_the_server_and_leave_no_process_behind(tmp_path, sig, status):
+    wrapper, server, grandchild = start_fake_server(tmp_path)
     os.kill(wrapper.pid, sig)
     assert wrapper.wait(timeout=20) == status
     time.sleep(0.2)

@@ -9,9 +9,13 @@ FRAMEWORK = Framework(
     migrate=("manage.py", "migrate", "--noinput"),
     pending_migrations=("manage.py", "migrate", "--check"),
     dev_server=("manage.py", "runserver", "{host}:{port}"),
-    precompile=tuple(
-        f"django/{part}"
-        for part in ("db", "contrib/admin", "contrib/auth", "template", "forms", "core")
+    precompile=(
+        "django/db",
+        "django/contrib/admin",
+        "django/contrib/auth",
+        "django/template",
+        "django/forms",
+        "django/core",
     ),
     prod_prepare=(("manage.py", "collectstatic", "--noinput"),),
     prod_env={"DEBUG": "0"},
