@@ -27,6 +27,8 @@ _DROPPED = (
     "PIP_CACHE_DIR",
     "PIP_NO_CACHE_DIR",
     "VIRTUALENV_OVERRIDE_APP_DATA",
+    "WEBKIT_CACHE_DIR",
+    "WEBKIT_NO_CACHE",
     "COOKIECUTTER_CONFIG",
     "FLASK_APP",
     "FLASK_DEBUG",
@@ -86,7 +88,8 @@ def find_tools(webkit: str | None = None) -> Tools:
 
 @dataclass
 class Caches:
-    """A uv cache, a pip cache and virtualenv's app-data, all inside the workspace."""
+    """A uv cache, a pip cache, virtualenv's app-data and webkit's own cache (bytecode), all
+    inside the workspace."""
 
     root: Path
 
@@ -95,6 +98,7 @@ class Caches:
             "UV_CACHE_DIR": str(self.root / "uv"),
             "PIP_CACHE_DIR": str(self.root / "pip"),
             "VIRTUALENV_OVERRIDE_APP_DATA": str(self.root / "virtualenv"),
+            "WEBKIT_CACHE_DIR": str(self.root / "webkit"),
         }
 
     def size_mb(self) -> float:

@@ -166,7 +166,8 @@ def conditions(ctx: Context, command: str) -> list[str]:
         "tables give the median and the range (min-max) over the rounds.",
         "Caches: all inside a temporary workspace, never the user's. Warm = after one "
         "unrecorded priming run in the same cache directories (uv's `UV_CACHE_DIR`, pip's "
-        "`PIP_CACHE_DIR`, virtualenv's `VIRTUALENV_OVERRIDE_APP_DATA`). Cold = new empty "
+        "`PIP_CACHE_DIR`, virtualenv's `VIRTUALENV_OVERRIDE_APP_DATA`, webkit's "
+        "`WEBKIT_CACHE_DIR`). Cold = new empty "
         "directories for each run, and pip with `--no-cache-dir`. The operating system's file "
         "cache is not dropped: cold means cold tool caches, not a cold disk.",
         "Network: this machine reaches PyPI through a proxy that strips HTTP caching headers, "

@@ -91,3 +91,12 @@ def alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_webkit_cache(tmp_path_factory):
+    """webkit's bytecode cache starts empty in each test session, apart from the user's, so a
+    test sees what this code puts there and never what an earlier run left."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WEBKIT_CACHE_DIR", str(tmp_path_factory.mktemp("webkit-cache")))
+        yield

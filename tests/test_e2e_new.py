@@ -4,6 +4,7 @@ project's own tests, linters and checks pass. Slow: marked e2e (deselect with -m
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -166,6 +167,27 @@ def test_the_framework_packages_to_precompile_exist_and_are_compiled(built):
         folder = site / part
         assert (folder / "__init__.py").is_file(), part
         assert list(folder.glob("__pycache__/__init__.*.pyc")), part
+
+
+def test_the_migration_finds_every_module_it_imports_compiled(built, tmp_path):
+    """With uv, the bytecode comes from webkit's cache, which this `new` filled (what the
+    precompile compiled, and what the migration compiled itself): take it all away, restore it
+    from the cache as the next `new` does, and the migration compiles nothing. pip compiles
+    every module as it installs."""
+    from webkit_cli import environment, venvs
+
+    proj = projects.load(built.root)
+    site = venvs.site_packages(proj.venv)
+    if built.installer == "uv":
+        for folder in list(site.rglob("__pycache__")):
+            shutil.rmtree(folder)
+        venvs.restore_bytecode(proj.python)
+    before = {path: path.stat().st_mtime_ns for path in site.rglob("*.pyc")}
+    assert len(before) > 300
+    assert environment.migrations_pending(proj) is False
+    after = {path: path.stat().st_mtime_ns for path in site.rglob("*.pyc")}
+    assert sorted(map(str, set(after) - set(before))) == []
+    assert after == before
 
 
 def test_setup_on_a_healthy_project_changes_nothing(built):

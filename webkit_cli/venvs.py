@@ -299,12 +299,51 @@ def site_packages(venv: Path) -> Path | None:
     return next((path for path in found if path.is_dir()), None)
 
 
-def compile_bytecode(python: Path, paths: Sequence[Path]) -> None:
-    """Compile the modules under `paths` to bytecode, in this order, in one process. Only an
-    optimisation: a failure (a file that is not Python 3, say) is ignored, since an import
-    compiles whatever is missing."""
-    if paths:
-        runner.run([str(python), "-m", "compileall", "-q", "-j", "1", *map(str, paths)])
+_BYTECODE_CACHE = Path(__file__).with_name("bytecode_cache.py")
+
+
+def cache_dir() -> Path | None:
+    """webkit's own cache (compiled bytecode): $WEBKIT_CACHE_DIR, else the platform's user cache
+    folder (~/.cache/webkit on Linux). None when WEBKIT_NO_CACHE is set."""
+    if os.environ.get("WEBKIT_NO_CACHE", "") not in {"", "0"}:
+        return None
+    configured = os.environ.get("WEBKIT_CACHE_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("webkit", appauthor=False))
+
+
+def _bytecode_cache(python: Path, command: str, *args: str) -> None:
+    # Only an optimisation: a failure costs the compilation it would have saved, no more.
+    site = site_packages(python.parent.parent)
+    cache = cache_dir()
+    if site is None or (cache is None and command != "compile"):
+        return
+    root = "" if cache is None else str(cache)
+    runner.run([str(python), "-I", str(_BYTECODE_CACHE), command, root, str(site), *args])
+
+
+def restore_bytecode(python: Path) -> None:
+    """Give the modules of the venv of `python` the bytecode that webkit's cache holds for the
+    same sources (see bytecode_cache.py)."""
+    _bytecode_cache(python, "restore")
+
+
+def compile_bytecode(python: Path, parts: Sequence[str]) -> None:
+    """Bytecode for the modules under `parts`, folders of the venv's site-packages: from
+    webkit's cache, else compiled (and cached)."""
+    site = site_packages(python.parent.parent)
+    folders = [str(site / part) for part in parts if site and (site / part).is_dir()]
+    if folders:
+        _bytecode_cache(python, "compile", *folders)
+
+
+def save_bytecode(python: Path, since_ns: int) -> None:
+    """Add to webkit's cache the bytecode that the venv's Python wrote from `since_ns` on
+    (a time.time_ns())."""
+    _bytecode_cache(python, "save", str(since_ns))
 
 
 def select_installer(kind: str) -> Installer:

@@ -21,7 +21,8 @@ from benchmarks.report import Section, Table
 TITLE = "First response after `webkit new`"
 INTRO = (
     "Each measurement starts from a fresh `webkit new` (warm caches; not timed), so it includes "
-    "first-import costs such as compiling the modules the migration did not import. Timed: "
+    "first-import costs such as compiling the modules that neither the migration imported nor "
+    "webkit's bytecode cache held. Timed: "
     "from spawning `webkit serve --port P` (dev: the framework's dev server with its reloader) "
     "or `webkit serve --prod --port P` (gunicorn with the generated gunicorn.conf.py; Django "
     "runs collectstatic first) to the first 200 from `GET /healthz`, polled every 10 ms. "

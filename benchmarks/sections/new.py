@@ -26,8 +26,10 @@ INTRO = (
     "(the lock file webkit wrote earlier in this run, so both install the same set), then the "
     "framework's migration. The manual route does not run git; webkit does. **Warm**: one "
     "unrecorded priming run of each route first, into caches kept for the section (uv cache, "
-    "pip cache, virtualenv's app-data). **Cold**: every run gets new empty cache directories, "
-    "and pip runs with `--no-cache-dir`."
+    "pip cache, virtualenv's app-data, webkit's bytecode cache). **Cold**: every run gets new "
+    "empty cache directories, and pip runs with `--no-cache-dir`. pip compiles every module "
+    "it installs, warm or cold; webkit's warm runs take the bytecode of the same sources from "
+    "its cache, which the priming run filled."
 )
 
 WEBKIT = "webkit new"
@@ -188,8 +190,8 @@ def run(ctx: Context, section: Section) -> None:
                 breakdown_rows.append([state, fw, label, ", ".join(parts)])
         if not cold:
             section.notes.append(
-                f"Warm caches after priming: {ctx.warm.size_mb():.0f} MB (uv cache, pip cache and "
-                "virtualenv app-data together)."
+                f"Warm caches after priming: {ctx.warm.size_mb():.0f} MB (uv cache, pip cache, "
+                "virtualenv app-data and webkit's bytecode cache together)."
             )
     section.tables.append(
         Table(

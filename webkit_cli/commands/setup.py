@@ -6,6 +6,8 @@ runs after cloning, and how a `webkit new` that stopped half-way is finished.
 
 from __future__ import annotations
 
+import time
+
 import click
 
 from webkit_cli import console, environment, project, venvs
@@ -68,6 +70,11 @@ def setup(python_spec: str | None, installer: str, recreate: bool, upgrade: bool
             changed = True
         else:
             step.done_text = f"Packages match {proj.dev_lock_file.name}"
+        # What uv just installed gets the bytecode that webkit's cache holds for it, and what the
+        # migration check compiles below is cached in turn. pip compiled as it installed.
+        bytecode = changed and not chosen.compiles_bytecode
+        if bytecode:
+            venvs.restore_bytecode(proj.python)
 
     with console.step("Checking the database", "Database") as step:
         outcome = environment.prepare_database(proj)
@@ -80,12 +87,15 @@ def setup(python_spec: str | None, installer: str, recreate: bool, upgrade: bool
             step.done_text = f"Database {outcome.name} exists"
 
     with console.step("Checking migrations", "Migrations") as step:
+        since = time.time_ns()
         if environment.migrations_pending(proj):
             environment.migrate(proj)
             step.done_text = "Applied pending migrations"
             changed = True
         else:
             step.done_text = "Database is up to date"
+        if bytecode:
+            venvs.save_bytecode(proj.python, since)
 
     if changed:
         console.success("[bold]The project is ready.[/bold] Run: webkit serve")

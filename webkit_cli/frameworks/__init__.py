@@ -57,8 +57,8 @@ class Framework:
     postgres_url_scheme: str = "postgresql://"
     api_path: str = "/api/items"
     # Folders of site-packages (their largest parts first) that the first migration imports
-    # most of: `webkit new` compiles them to bytecode on the other core while the migration
-    # runs, which otherwise compiles everything it imports on one.
+    # most of: where webkit's bytecode cache lacks them, `webkit new` compiles them on the other
+    # core while the migration runs, which otherwise compiles everything it imports on one.
     precompile: tuple[str, ...] = ()
     min_python: tuple[int, int] = (3, 10)
 

@@ -1,0 +1,225 @@
+"""A cache of compiled bytecode, shared by the projects webkit creates.
+
+Run by a project's own .venv Python, never imported by webkit: bytecode belongs to one
+interpreter version. Standard library only, and Python 3.10 syntax (the oldest a project takes).
+
+    python bytecode_cache.py restore CACHE SITE_PACKAGES
+    python bytecode_cache.py compile CACHE SITE_PACKAGES FOLDER...
+    python bytecode_cache.py save CACHE SITE_PACKAGES SINCE_NS
+
+restore: every module of SITE_PACKAGES without valid bytecode gets the bytecode cached for a
+source with the same content. compile: the same for the modules under each FOLDER, and those
+the cache lacks are compiled, and cached. save: caches the bytecode that imports wrote since
+SINCE_NS (time.time_ns()). An empty CACHE ("") is no cache: compile then only compiles.
+
+Why: uv installs without compiling, so the first import of a new project's packages compiles
+them (about 1.4 s of CPU for a Flask project's migration), for every new project, although the
+sources are the same files each time. uv has no such cache (astral-sh/uv#18668).
+
+An entry is keyed by the SHA-256 of the source and the interpreter's magic number. What is
+written into __pycache__ is an ordinary timestamp-checked .pyc for the file on disk, so Python
+checks it as one it wrote itself, and recompiles a source edited later. Code objects keep the
+path they were compiled from; an import replaces it with the module's own path (importlib's
+_fix_co_filename), as it does for a project that was moved. Every write is a new file renamed
+into place, so that processes sharing the cache, or importing meanwhile, never see half a file.
+A failure to read or write the cache only costs the compilation it would have saved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import marshal
+import os
+import sys
+from importlib.machinery import SourceFileLoader
+
+MAGIC = importlib.util.MAGIC_NUMBER
+HEADER = 16  # magic, flags, source mtime, source size (PEP 552)
+
+
+def _header(mtime: float, size: int) -> bytes:
+    return (
+        MAGIC
+        + (0).to_bytes(4, "little")  # flags 0: checked by the source's mtime and size
+        + (int(mtime) & 0xFFFFFFFF).to_bytes(4, "little")
+        + (size & 0xFFFFFFFF).to_bytes(4, "little")
+    )
+
+
+def _write_atomic(path: str, data: bytes, made: set[str]) -> None:
+    """Write `data` to a new file beside `path`, then rename it into place."""
+    folder = os.path.dirname(path)
+    if folder not in made:
+        os.makedirs(folder, exist_ok=True)
+        made.add(folder)
+    temporary = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+class Cache:
+    """The entries for this interpreter under `root`; an empty `root` is no cache at all."""
+
+    def __init__(self, root: str):
+        tag = sys.implementation.cache_tag or "none"
+        self.root = os.path.join(root, "bytecode", f"{tag}-{MAGIC.hex()}") if root else ""
+        self.made: set[str] = set()  # folders known to exist, in the cache and in __pycache__
+
+    def entry(self, source: bytes) -> str:
+        if not self.root:
+            return ""
+        key = hashlib.sha256(source).hexdigest()
+        return os.path.join(self.root, key[:2], key[2:])
+
+    def get(self, entry: str) -> bytes | None:
+        if not entry:
+            return None
+        try:
+            with open(entry, "rb") as f:
+                data = f.read()
+        except OSError:
+            return None
+        # An entry is the 8-byte length of the marshalled code, then the code: a short one
+        # (a full disk, say) is a miss.
+        if len(data) < 8 or int.from_bytes(data[:8], "little") != len(data) - 8:
+            return None
+        return data[8:]
+
+    def put(self, entry: str, code: bytes) -> bool:
+        if not entry or os.path.exists(entry):
+            return False
+        try:
+            _write_atomic(entry, len(code).to_bytes(8, "little") + code, self.made)
+        except OSError:
+            return False
+        return True
+
+
+def _modules(top: str, skip: set[str]):
+    """The .py files under `top`, except under the folders in `skip`."""
+    try:
+        entries = list(os.scandir(top))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name != "__pycache__" and entry.path not in skip:
+                yield from _modules(entry.path, skip)
+        elif entry.name.endswith(".py"):
+            yield entry.path
+
+
+def _has_valid_pyc(pyc: str, stat: os.stat_result) -> bool:
+    try:
+        with open(pyc, "rb") as f:
+            return f.read(HEADER) == _header(stat.st_mtime, stat.st_size)
+    except OSError:
+        return False
+
+
+def _restore(cache: Cache, modules, compile_missing: bool) -> tuple[int, int]:
+    """Give each module without valid bytecode the cached one, or (when `compile_missing`)
+    compile it and cache that. Returns (restored, compiled)."""
+    restored = compiled = 0
+    for path in modules:
+        try:
+            stat = os.stat(path)
+            pyc = importlib.util.cache_from_source(path)
+            if _has_valid_pyc(pyc, stat):
+                continue
+            with open(path, "rb") as f:
+                source = f.read()
+            entry = cache.entry(source)
+            code = cache.get(entry)
+            if code is not None:
+                restored += 1
+            elif compile_missing:
+                try:
+                    code = marshal.dumps(SourceFileLoader("_", path).source_to_code(source, path))
+                except (SyntaxError, ValueError):
+                    continue  # not Python 3 (a template, say): no import compiles it either
+                compiled += 1
+                cache.put(entry, code)
+            else:
+                continue
+            _write_atomic(pyc, _header(stat.st_mtime, stat.st_size) + code, cache.made)
+        except OSError:
+            continue
+    return restored, compiled
+
+
+def restore(cache: Cache, site: str) -> tuple[int, int]:
+    """Cached bytecode for every module of `site`, pip aside: nothing imports pip, and pip
+    compiles itself when it is upgraded."""
+    site = os.path.abspath(site)
+    return _restore(cache, _modules(site, {os.path.join(site, "pip")}), compile_missing=False)
+
+
+def compile_into(cache: Cache, folders: list[str]) -> tuple[int, int]:
+    """Bytecode for every module under `folders`: the cached one, else compiled and cached."""
+    modules = (path for folder in folders for path in _modules(os.path.abspath(folder), set()))
+    return _restore(cache, modules, compile_missing=True)
+
+
+def save(cache: Cache, site: str, since_ns: int) -> int:
+    """Cache the valid .pyc files under `site` written from `since_ns` on (time.time_ns()):
+    the ones an import wrote, which the cache lacks. Returns how many were added."""
+    saved = 0
+    suffix = f".{sys.implementation.cache_tag}.pyc"
+    for folder, _dirs, files in os.walk(os.path.abspath(site)):
+        if os.path.basename(folder) != "__pycache__":
+            continue
+        for name in files:
+            if not name.endswith(suffix):
+                continue
+            pyc = os.path.join(folder, name)
+            try:
+                if os.stat(pyc).st_mtime_ns < since_ns:
+                    continue
+                source_path = importlib.util.source_from_cache(pyc)
+                stat = os.stat(source_path)
+                with open(pyc, "rb") as f:
+                    data = f.read()
+                if len(data) <= HEADER or data[:HEADER] != _header(stat.st_mtime, stat.st_size):
+                    continue
+                with open(source_path, "rb") as f:
+                    entry = cache.entry(f.read())
+                saved += cache.put(entry, data[HEADER:])
+            except (OSError, ValueError):
+                continue
+    return saved
+
+
+USAGE = """\
+usage: python bytecode_cache.py restore CACHE SITE_PACKAGES
+       python bytecode_cache.py compile CACHE SITE_PACKAGES FOLDER...
+       python bytecode_cache.py save CACHE SITE_PACKAGES SINCE_NS"""
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 3 or argv[0] not in {"restore", "compile", "save"}:
+        print(USAGE, file=sys.stderr)
+        return 2
+    command, root, site, *rest = argv
+    cache = Cache(root)
+    if command in {"restore", "compile"}:
+        restored, compiled = (
+            restore(cache, site) if command == "restore" else compile_into(cache, rest)
+        )
+        print(f"restored {restored}, compiled {compiled}")
+    else:
+        print(f"saved {save(cache, site, int(rest[0]) if rest else 0)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
