@@ -94,6 +94,9 @@ class Job:
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
         self.grace = grace
         self.seen: dict[int, int] = {}  # pid -> start time, of every process seen in the tree
+        # The previous job's writes (a whole .venv, or its deletion) go to disk now, not while
+        # this one runs: each side of a comparison pays for its own I/O only.
+        os.sync()
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, str(WRAPPER), str(spec_path)],

@@ -81,7 +81,12 @@ def find_python(spec: str | None, minimum: tuple[int, int]) -> Interpreter:
     """Resolve --python: None (the Python running webkit), a version such as 3.12, or a path."""
     if spec is None:
         base = getattr(sys, "_base_executable", None) or sys.executable
-        found = probe(base) or probe(sys.executable)
+        if os.path.isfile(base) and os.access(base, os.X_OK):
+            # The interpreter running webkit (through webkit's own venv, if any) is that version:
+            # no need to start it again to ask.
+            found = Interpreter(path=base, version=tuple(sys.version_info[:3]))
+        else:
+            found = probe(sys.executable)
         if found is None:  # pragma: no cover
             raise StepFailed("cannot run the Python that runs webkit", "pass --python")
     elif _VERSION.match(spec):
