@@ -241,6 +241,10 @@ def test_setup_recreates_a_venv_whose_install_was_torn(tmp_path):
     assert_setup_repairs(root)
     tests = in_venv(root, "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert tests.returncode == 0, tests.stdout + tests.stderr
+    # The new .venv got its bytecode from webkit's cache, even for a module that nothing in a
+    # SQLite project imports (`new` compiled all of SQLAlchemy into the cache).
+    site = next((root / ".venv" / "lib").glob("python*/site-packages"))
+    assert list(site.glob("sqlalchemy/dialects/mysql/__pycache__/base.*.pyc"))
 
 
 # ---------------------------------------------------------------------------------------------
