@@ -56,6 +56,16 @@ def run_in(root: Path, code: str, python: str = sys.executable) -> str:
     return result.stdout.strip()
 
 
+def restored_site(tmp_path: Path) -> Path:
+    """A site whose bytecode came from the cache, filled by compiling another site."""
+    cache = tmp_path / "cache"
+    first = site(tmp_path / "first")
+    script("compile", cache, first, first / "pkg")
+    second = site(tmp_path / "second")
+    script("restore", cache, second)
+    return second
+
+
 def test_a_second_site_gets_the_first_ones_bytecode_and_python_accepts_it(tmp_path):
     cache = tmp_path / "cache"
     first = site(tmp_path / "first")
@@ -76,11 +86,7 @@ def test_a_second_site_gets_the_first_ones_bytecode_and_python_accepts_it(tmp_pa
 
 
 def test_a_traceback_from_restored_bytecode_shows_the_file_and_line(tmp_path):
-    cache = tmp_path / "cache"
-    first = site(tmp_path / "first")
-    script("compile", cache, first, first / "pkg")
-    second = site(tmp_path / "second")
-    script("restore", cache, second)
+    second = restored_site(tmp_path)
     env = {**os.environ, "PYTHONPATH": str(second)}
     result = subprocess.run(
         [sys.executable, "-c", "import pkg.mod; pkg.mod.fail()"],
@@ -103,11 +109,8 @@ def test_a_different_source_is_never_given_cached_bytecode(tmp_path):
 
 
 def test_an_edit_after_the_restore_is_what_runs(tmp_path):
-    cache = tmp_path / "cache"
-    first = site(tmp_path / "first")
-    script("compile", cache, first, first / "pkg")
-    second = site(tmp_path / "second")
-    script("restore", cache, second)
+    second = restored_site(tmp_path)
+    assert list(second.glob("pkg/__pycache__/mod.*.pyc"))
     module = second / "pkg" / "mod.py"
     module.write_text(MODULE.format(7))  # the same size: only the mtime tells
     stat = module.stat()
