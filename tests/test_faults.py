@@ -463,6 +463,42 @@ def test_an_unfinished_install_marks_the_venv_until_setup_recreates_it(tmp_path,
         marker.unlink()
 
 
+def test_ctrl_c_while_the_bytecode_is_restored_starts_no_migration(tmp_path, monkeypatch):
+    """`new` restores the cached bytecode before it starts the migration: a Ctrl-C (or a failed
+    dev install) meanwhile stops the restore, and neither the migration nor the compilation
+    starts after it."""
+    import threading
+
+    from webkit_cli import environment, frameworks, runner, venvs
+    from webkit_cli.project import Project
+
+    restoring, killed, started = threading.Event(), threading.Event(), []
+    project = Project(root=tmp_path, framework=frameworks.get("flask"), package="shop")
+
+    def restore(python):
+        restoring.set()
+        assert killed.wait(timeout=30), "the restore was never stopped"
+
+    def install_dev(proj, installer):
+        assert restoring.wait(timeout=30)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(venvs, "restore_bytecode", restore)
+    monkeypatch.setattr(venvs, "compile_bytecode", lambda *args: started.append("compile"))
+    monkeypatch.setattr(venvs, "save_bytecode", lambda *args: started.append("save"))
+    monkeypatch.setattr(environment, "migrate", lambda proj: started.append("migrate"))
+    monkeypatch.setattr(environment, "install_dev", install_dev)
+
+    def stop_children():
+        killed.set()
+        time.sleep(0.3)  # the restore ends while webkit is still stopping the rest
+
+    monkeypatch.setattr(runner, "stop_children", stop_children)
+    with pytest.raises(KeyboardInterrupt):
+        environment.install_dev_while_migrating(project, venvs.UvInstaller("uv"))
+    assert started == []
+
+
 @pytest.mark.parametrize("failure", ["migration", "install", "ctrl-c"])
 def test_the_migration_and_the_dev_install_stop_together(tmp_path, monkeypatch, failure):
     """`webkit new` migrates while the dev group installs: a failure of either, or Ctrl-C,

@@ -49,31 +49,38 @@ def install_dev_while_migrating(project: Project, installer: venvs.Installer) ->
     dev group installs. Returns the package count.
 
     The migration mostly imports, and an import compiles what has no bytecode yet: for a new
-    project that is most of the framework, seconds of CPU on one core. So on the other core,
-    the installed packages get their bytecode from webkit's cache (see bytecode_cache.py),
-    and the framework's largest packages, which the migration imports most of, are compiled
-    where the cache lacks them; once the migration is done, what it compiled itself is cached
-    too. uv's install mostly waits on the network and the disk. pip compiles as it installs.
+    project that is most of the framework, seconds of CPU on one core. So first the installed
+    packages get the bytecode that webkit's cache holds for them (see bytecode_cache.py), a
+    fraction of a second; then, while the migration runs, the framework's largest packages,
+    which it imports most of, are compiled on the other core where the cache lacked them; and
+    what the migration compiled itself is cached after it. uv's install mostly waits on the
+    network and the disk. pip compiles as it installs.
 
     The dev install does not replace a runtime package under the running migration: without
     --upgrade, uv and pip keep installed versions that satisfy the dev group's requirements.
     """
+    import threading
     import time
     from concurrent.futures import ThreadPoolExecutor
 
     bytecode = not installer.compiles_bytecode
+    stopping = threading.Event()  # set before what runs is stopped: start nothing after it
 
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="new") as pool:
 
         def migrate_with_bytecode() -> None:
             if bytecode:
-                # Cache hits only, before the migration starts: about 0.2 s for a Flask project,
-                # where compiling on the fly costs seconds.
+                # Cache hits only, before the migration starts: about 0.1 to 0.3 s for a Flask
+                # project, where compiling on the fly costs seconds.
                 venvs.restore_bytecode(project.python)
+                if stopping.is_set():
+                    return
                 pool.submit(venvs.compile_bytecode, project.python, project.framework.precompile)
             since = time.time_ns()
+            if stopping.is_set():
+                return
             migrate(project)
-            if bytecode:
+            if bytecode and not stopping.is_set():
                 venvs.save_bytecode(project.python, since)
 
         migration = pool.submit(migrate_with_bytecode)
@@ -81,6 +88,7 @@ def install_dev_while_migrating(project: Project, installer: venvs.Installer) ->
             count = install_dev(project, installer)
             migration.result()  # its StepFailed, if any
         except BaseException:
+            stopping.set()
             runner.stop_children()  # Ctrl-C or a failure: what still runs stops too
             raise
     return count
