@@ -169,7 +169,7 @@ def test_the_framework_packages_to_precompile_exist_and_are_compiled(built):
         assert list(folder.glob("__pycache__/__init__.*.pyc")), part
 
 
-def test_the_migration_finds_every_module_it_imports_compiled(built, tmp_path):
+def test_the_migration_finds_every_module_it_imports_compiled(built):
     """With uv, the bytecode comes from webkit's cache, which this `new` filled (what the
     precompile compiled, and what the migration compiled itself): take it all away, restore it
     from the cache as the next `new` does, and the migration compiles nothing. pip compiles

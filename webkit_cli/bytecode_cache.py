@@ -8,9 +8,10 @@ interpreter version. Standard library only, and Python 3.10 syntax (the oldest a
     python bytecode_cache.py save CACHE SITE_PACKAGES SINCE_NS
 
 restore: every module of SITE_PACKAGES without valid bytecode gets the bytecode cached for a
-source with the same content. compile: the same for the modules under each FOLDER, and those
-the cache lacks are compiled, and cached. save: caches the bytecode that imports wrote since
-SINCE_NS (time.time_ns()). An empty CACHE ("") is no cache: compile then only compiles.
+source with the same content. compile: the same for the modules under each FOLDER (relative to
+SITE_PACKAGES), and those the cache lacks are compiled, and cached. save: caches the bytecode
+that imports wrote since SINCE_NS (time.time_ns()). An empty CACHE ("") is no cache: compile
+then only compiles.
 
 Why: uv installs without compiling, so the first import of a new project's packages compiles
 them (about 1.4 s of CPU for a Flask project's migration), for every new project, although the
@@ -164,9 +165,11 @@ def restore(cache: Cache, site: str) -> tuple[int, int]:
     return _restore(cache, _modules(site, {os.path.join(site, "pip")}), compile_missing=False)
 
 
-def compile_into(cache: Cache, folders: list[str]) -> tuple[int, int]:
-    """Bytecode for every module under `folders`: the cached one, else compiled and cached."""
-    modules = (path for folder in folders for path in _modules(os.path.abspath(folder), set()))
+def compile_into(cache: Cache, site: str, folders: list[str]) -> tuple[int, int]:
+    """Bytecode for every module under `folders` (relative to `site`, or absolute; a missing
+    one has none): the cached one, else compiled and cached."""
+    tops = [os.path.abspath(os.path.join(site, folder)) for folder in folders]
+    modules = (path for top in tops for path in _modules(top, set()))
     return _restore(cache, modules, compile_missing=True)
 
 
@@ -213,7 +216,7 @@ def main(argv: list[str]) -> int:
     cache = Cache(root)
     if command in {"restore", "compile"}:
         restored, compiled = (
-            restore(cache, site) if command == "restore" else compile_into(cache, rest)
+            restore(cache, site) if command == "restore" else compile_into(cache, site, rest)
         )
         print(f"restored {restored}, compiled {compiled}")
     else:

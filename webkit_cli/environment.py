@@ -76,9 +76,9 @@ def install_dev_while_migrating(project: Project, installer: venvs.Installer) ->
                 if stopping.is_set():
                     return
                 pool.submit(venvs.compile_bytecode, project.python, project.framework.precompile)
-            since = time.time_ns()
             if stopping.is_set():
                 return
+            since = time.time_ns()
             migrate(project)
             if bytecode and not stopping.is_set():
                 venvs.save_bytecode(project.python, since)

@@ -337,12 +337,10 @@ def restore_bytecode(python: Path) -> None:
 
 
 def compile_bytecode(python: Path, parts: Sequence[str]) -> None:
-    """Bytecode for the modules under `parts`, folders of the venv's site-packages: from
-    webkit's cache, else compiled (and cached)."""
-    site = site_packages(python.parent.parent)
-    folders = [str(site / part) for part in parts if site and (site / part).is_dir()]
-    if folders:
-        _bytecode_cache(python, "compile", *folders)
+    """Bytecode for the modules under `parts`, folders of the venv's site-packages (a missing
+    one is skipped): from webkit's cache, else compiled (and cached)."""
+    if parts:
+        _bytecode_cache(python, "compile", *parts)
 
 
 def save_bytecode(python: Path, since_ns: int) -> None:
