@@ -14,11 +14,22 @@ def _lock_differs(project: Project, installer: venvs.Installer) -> bool:
     return {p.lower() for p in wanted} != {p.lower() for p in installed}
 
 
-def install_runtime(project: Project, installer: venvs.Installer, *, upgrade: bool = False) -> int:
-    """Install the runtime dependencies and write requirements.lock. Returns the package count."""
+def install_runtime(
+    project: Project,
+    installer: venvs.Installer,
+    *,
+    upgrade: bool = False,
+    pins: list[str] | None = None,
+) -> int:
+    """Install the runtime dependencies and write requirements.lock. Returns the package count.
+
+    `pins`: the exact versions resolved for these dependencies moments ago (venvs.Resolution),
+    tried from the installer's cache first."""
     if project.dependencies:
         extra = ["--upgrade"] if upgrade else []
-        installer.install(project.python, [*extra, *project.dependencies], project.root)
+        installer.install(
+            project.python, [*extra, *project.dependencies], project.root, offline_first=pins
+        )
     runtime = installer.freeze(project.python, project.root)
     venvs.write_lock(project.lock_file, runtime, installer.name, "Runtime dependencies")
     return len(runtime)

@@ -99,6 +99,77 @@ def run(
     return Result(args, child.returncode, output or "")
 
 
+class Background:
+    """A child started now and collected later with `result`, or stopped with `cancel`.
+
+    Its output goes to an unnamed temporary file rather than a pipe, so that nothing blocks
+    while no one reads it. Like `run`'s children, `stop_children` stops it too.
+    """
+
+    def __init__(
+        self,
+        argv: Sequence[str | os.PathLike[str]],
+        *,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        import tempfile
+
+        self.args = [str(part) for part in argv]
+        console.detail(f"$ {' '.join(self.args)} (in the background)")
+        self._output = tempfile.TemporaryFile()  # noqa: SIM115 (closed by result or cancel)
+        try:
+            self._child: subprocess.Popen | None = subprocess.Popen(
+                self.args,
+                cwd=cwd,
+                env=dict(env) if env is not None else None,
+                stdin=subprocess.DEVNULL,
+                stdout=self._output,
+                stderr=subprocess.STDOUT,
+            )
+        except OSError as exc:
+            self._child = None
+            self._failure = str(exc)
+        else:
+            _LIVE.add(self._child)
+
+    def result(self, timeout: float | None = None) -> Result:
+        """Wait for the child (killed after `timeout` seconds) and return what it did."""
+        child = self._child
+        if child is None:
+            return Result(self.args, -1, self._failure)
+        try:
+            child.wait(timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            self._stop()
+        self._output.seek(0)
+        output = self._output.read().decode(errors="replace")
+        self._output.close()
+        if timed_out:
+            return Result(self.args, -1, f"{output}\ntimed out after {timeout:.0f} s")
+        if output and console.settings.verbosity > 0:
+            console.detail(output.rstrip())
+        return Result(self.args, child.returncode, output)
+
+    def cancel(self) -> None:
+        """Kill the child if it still runs, reap it, and drop its output."""
+        self._stop()
+        self._output.close()
+
+    def _stop(self) -> None:
+        child = self._child
+        if child is None:
+            return
+        if child.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                child.kill()
+            child.wait()
+        _LIVE.discard(child)
+
+
 _FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
 
 

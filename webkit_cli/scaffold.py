@@ -126,6 +126,31 @@ def render(template: Path, values: dict[str, Any], target: Path) -> Path:
     return target
 
 
+def render_one(template: Path, values: dict[str, Any], relative: str) -> str:
+    """The text one file of the template renders to (`relative` to the project's root), as
+    the whole render would write it, without writing anything."""
+    from cookiecutter.environment import StrictEnvironment
+    from cookiecutter.exceptions import CookiecutterException
+    from jinja2 import TemplateError
+
+    folders = [p for p in template.iterdir() if p.is_dir() and "{{" in p.name]
+    if len(folders) != 1 or not (folders[0] / relative).is_file():
+        raise StepFailed(
+            f"the template {template.name} has no {relative}",
+            "this is a bug in webkit's template; run with --debug and report it",
+        )
+    try:
+        context = render_context(template, values)
+        env = StrictEnvironment(context=context, keep_trailing_newline=True)
+        text = (folders[0] / relative).read_text(encoding="utf-8")
+        return env.from_string(text).render(**context)
+    except (CookiecutterException, TemplateError) as exc:
+        raise StepFailed(
+            f"the template could not be rendered: {exc}",
+            "this is a bug in webkit's template; run with --debug and report it",
+        ) from exc
+
+
 def preview(template: Path, values: dict[str, Any]) -> list[str]:
     """The relative paths a render would create, computed in the system temp directory."""
     with tempfile.TemporaryDirectory(prefix="webkit-preview-") as scratch:

@@ -233,7 +233,26 @@ class Installer(ABC):
     @abstractmethod
     def freeze_argv(self, python: Path) -> list[str]: ...
 
-    def install(self, python: Path, args: Sequence[str], cwd: Path) -> None:
+    def start_resolution(
+        self, interpreter: Interpreter, requirements: Sequence[str], cwd: Path
+    ) -> Resolution | None:
+        """Resolve `requirements` for `interpreter` in the background; None: not offered."""
+        return None
+
+    def offline_argv(self, python: Path, args: Sequence[str]) -> list[str] | None:
+        """An install that may use only the installer's cache; None: not offered."""
+        return None
+
+    def install(
+        self,
+        python: Path,
+        args: Sequence[str],
+        cwd: Path,
+        *,
+        offline_first: Sequence[str] | None = None,
+    ) -> None:
+        """Install `args`. With `offline_first`, those exact pins are tried first from the
+        installer's cache alone, and `args` from the index only if that fails."""
         unfinished = python.parent.parent / INCOMPLETE_MARKER
         if unfinished.exists():  # a caller that does not recreate the .venv: refuse, never guess
             raise StepFailed(
@@ -242,7 +261,14 @@ class Installer(ABC):
             )
         with contextlib.suppress(OSError):
             unfinished.touch()
-        result = runner.run(self.install_argv(python, args), cwd=cwd, env=runner.child_env())
+        offline = self.offline_argv(python, offline_first) if offline_first else None
+        result = None
+        if (
+            offline is not None
+        ):  # uv fetches every file before it installs any: a miss installs nothing
+            result = runner.run(offline, cwd=cwd, env=runner.child_env())
+        if result is None or not result.ok:
+            result = runner.run(self.install_argv(python, args), cwd=cwd, env=runner.child_env())
         if result.ok:
             with contextlib.suppress(OSError):
                 unfinished.unlink()
@@ -286,6 +312,59 @@ class UvInstaller(Installer):
 
     def freeze_argv(self, python: Path) -> list[str]:
         return [self.binary, "pip", "freeze", "--python", str(python), "--exclude-editable"]
+
+    def offline_argv(self, python: Path, args: Sequence[str]) -> list[str] | None:
+        return self.install_argv(python, ["--offline", *args])
+
+    def start_resolution(
+        self, interpreter: Interpreter, requirements: Sequence[str], cwd: Path
+    ) -> Resolution | None:
+        return Resolution(self.binary, interpreter, requirements, cwd)
+
+
+class Resolution:
+    """`uv pip compile` of a new project's runtime requirements for the interpreter its .venv
+    will have, started before the project is rendered and .venv created, so that its round
+    trips to the index overlap them. The install then takes exactly these versions from uv's
+    cache, which this resolution has just brought up to date (uv's own pages and metadata), and
+    goes to the index itself only for what the cache lacks (the wheels, when it is cold).
+
+    Any failure here only gives up the head start: the install then resolves as it would have.
+    """
+
+    def __init__(
+        self, uv: str, interpreter: Interpreter, requirements: Sequence[str], cwd: Path
+    ) -> None:
+        import tempfile
+
+        self._folder = Path(tempfile.mkdtemp(prefix="webkit-resolve-"))
+        source, self._pins = self._folder / "requirements.in", self._folder / "requirements.txt"
+        source.write_text("".join(f"{line}\n" for line in requirements), encoding="utf-8")
+        self._job = runner.Background(
+            [
+                *(uv, "pip", "compile", "--quiet", "--no-header", "--no-annotate"),
+                *("--python", interpreter.path, str(source), "--output-file", str(self._pins)),
+            ],
+            cwd=cwd,
+            env=runner.child_env(),
+        )
+
+    def pins(self, timeout: float = 180) -> list[str] | None:
+        """The exact requirements (name==version), or None when the resolution failed."""
+        try:
+            if not self._job.result(timeout=timeout).ok:
+                return None
+            lines = self._pins.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return None
+        finally:
+            self.cancel()
+        pins = [line.strip() for line in lines if "==" in line and not line.startswith("#")]
+        return pins or None
+
+    def cancel(self) -> None:
+        self._job.cancel()
+        shutil.rmtree(self._folder, ignore_errors=True)
 
 
 class PipInstaller(Installer):

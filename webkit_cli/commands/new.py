@@ -125,8 +125,14 @@ def _print_plan(plan: Plan, files: list[str]) -> None:
         n += 1
     if plan.installer is not None:
         out.print(
-            f"\n[bold]{n}. Install[/bold] with {plan.installer.name}: the runtime dependencies, "
-            "then the dev group while the migration runs; write requirements.lock and "
+            f"\n[bold]{n}. Install[/bold] with {plan.installer.name}: the runtime dependencies"
+            + (
+                " (resolved with `uv pip compile` while steps 1 and 2 run, then installed from "
+                "uv's cache where it has them)"
+                if plan.installer.name == "uv"
+                else ""
+            )
+            + ", then the dev group while the migration runs; write requirements.lock and "
             "requirements-dev.lock"
         )
         n += 1
@@ -310,27 +316,50 @@ def new(
         _print_plan(plan, scaffold.preview(template, plan.context))
         return
 
-    with console.step(f"Rendering the {fw.title} template", f"Rendered {target.name}/"):
-        scaffold.render(template, plan.context, target)
-    # The new project's .env now says which database it uses; an exported DATABASE_URL (meant
-    # for some other project, or already written into .env above) must not redirect its
-    # first migration.
-    os.environ.pop("DATABASE_URL", None)
+    resolution = _start_resolution(plan, template)
     try:
-        _finish(plan, target)
-    except WebkitError as exc:
-        todo = exc.hint or "run `webkit setup` there to finish"
-        exc.hint = f"the project is kept in {target}; {todo}"
-        if isinstance(exc, UsageError):
-            exc.exit_code = StepFailed.exit_code
-        raise
-    except KeyboardInterrupt:
-        console.warning(
-            f"interrupted; the project is kept in {target}",
-            "cd there and run `webkit setup` to finish it",
-        )
-        raise
+        with console.step(f"Rendering the {fw.title} template", f"Rendered {target.name}/"):
+            scaffold.render(template, plan.context, target)
+        # The new project's .env now says which database it uses; an exported DATABASE_URL
+        # (meant for some other project, or already written into .env above) must not
+        # redirect its first migration.
+        os.environ.pop("DATABASE_URL", None)
+        try:
+            _finish(plan, target, resolution)
+        except WebkitError as exc:
+            todo = exc.hint or "run `webkit setup` there to finish"
+            exc.hint = f"the project is kept in {target}; {todo}"
+            if isinstance(exc, UsageError):
+                exc.exit_code = StepFailed.exit_code
+            raise
+        except KeyboardInterrupt:
+            console.warning(
+                f"interrupted; the project is kept in {target}",
+                "cd there and run `webkit setup` to finish it",
+            )
+            raise
+    finally:
+        if resolution is not None:
+            resolution.cancel()
     _summary(plan, started)
+
+
+def _start_resolution(plan: Plan, template: Path) -> venvs.Resolution | None:
+    """Start resolving the runtime dependencies now, while the project renders and .venv is
+    created: the index's round trips (a quarter of a second or more) then cost nothing."""
+    if plan.installer is None or plan.interpreter is None:
+        return None
+    from webkit_cli import scaffold
+    from webkit_cli.project import tomllib
+
+    try:
+        text = scaffold.render_one(template, plan.context, "pyproject.toml")
+        requirements = tomllib.loads(text)["project"]["dependencies"]
+    except (StepFailed, tomllib.TOMLDecodeError, KeyError, TypeError):
+        return None  # the render itself reports what is wrong
+    if not requirements:
+        return None
+    return plan.installer.start_resolution(plan.interpreter, requirements, plan.target.parent)
 
 
 def _prepare_database(proj) -> bool:
@@ -351,7 +380,7 @@ def _prepare_database(proj) -> bool:
     return True
 
 
-def _finish(plan: Plan, target: Path) -> None:
+def _finish(plan: Plan, target: Path, resolution: venvs.Resolution | None = None) -> None:
     from webkit_cli import environment, project
 
     proj = project.load(target)
@@ -366,7 +395,8 @@ def _finish(plan: Plan, target: Path) -> None:
         with console.step(
             f"Installing the dependencies with {name}", "Installed the dependencies"
         ) as step:
-            count = environment.install_runtime(proj, plan.installer)
+            pins = resolution.pins() if resolution is not None else None
+            count = environment.install_runtime(proj, plan.installer, pins=pins)
             step.note = f"({count} packages with {name})"
         if not _prepare_database(proj):
             plan.database_skipped = True
