@@ -255,7 +255,10 @@ def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path, framework):
     assert "dry run: nothing is written" in result.stdout
     assert "pyproject.toml" in result.stdout and "gunicorn.conf.py" in result.stdout
     assert "virtualenv .venv --python" in result.stdout
-    assert "Install with uv: the runtime dependencies, then the dev group" in result.stdout
+    assert "Install with uv: the runtime dependencies (resolved with `uv pip compile`" in (
+        result.stdout
+    )
+    assert "then the dev group while the migration runs" in result.stdout
     assert "git init" in result.stdout
     assert tree(tmp_path) == before
 
