@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import runpy
 from pathlib import Path
 
@@ -30,7 +31,9 @@ def test_defaults(load_conf):
     conf = load_conf()
     assert conf["wsgi_app"] == "wsgi:app"
     assert conf["bind"] == ["127.0.0.1:8000"]
-    assert conf["workers"] >= 3
+    # one per CPU this process may use, plus one
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert conf["workers"] == cpus + 1
     assert conf["worker_class"] == "sync"
     assert conf["accesslog"] == "-"
     assert conf["max_requests"] > 0
