@@ -223,10 +223,14 @@ def test_setup_repairs_a_deleted_venv(tmp_path_factory):
     import shutil
 
     shutil.rmtree(built.root / ".venv")
-    result = webkit("setup", cwd=built.root)
+    result = webkit("--verbose", "setup", cwd=built.root)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Created .venv" in result.stdout
     assert "Installed requirements-dev.lock" in result.stdout
+    # the lock's exact versions came from uv's cache, which the build above filled: one
+    # install, offline, and no round trip to the index
+    installs = [line for line in result.stdout.splitlines() if "uv pip install" in line]
+    assert len(installs) == 1 and "--offline -r" in installs[0], installs
     tests = in_venv(built.root, "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert tests.returncode == 0, tests.stdout[-2000:]
 

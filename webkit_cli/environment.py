@@ -109,7 +109,10 @@ def install_from_lock(project: Project, installer: venvs.Installer) -> bool:
     """Install exactly the dev lock file; False when the environment already matches it."""
     if not _lock_differs(project, installer):
         return False
-    installer.install(project.python, ["-r", str(project.dev_lock_file)], project.root)
+    # Exact versions: uv's cache alone serves them when it has them all (no round trip to the
+    # index), and the index the rest.
+    lock = ["-r", str(project.dev_lock_file)]
+    installer.install(project.python, lock, project.root, offline_first=lock)
     return True
 
 

@@ -56,9 +56,11 @@ keepalive = env_int("GUNICORN_KEEPALIVE", 5)  # above a load balancer's idle tim
 
 # Recycle workers now and then, so a slow leak cannot grow forever; the jitter keeps them from
 # restarting all at once. A new worker imports the app again (about half a second of CPU), so
-# recycling every 1,000 requests of a 1 ms app would spend a third of the CPU on imports.
-max_requests = env_int("GUNICORN_MAX_REQUESTS", 10000)
-max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 1000)
+# recycling every 1,000 requests of a 1 ms app would spend a third of the CPU on imports,
+# and every 10,000 still left a worker of three booting often enough under load to raise the
+# p99 latency tenfold (webkit's benchmarks); every 50,000 costs about 1%.
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 50000)
+max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 5000)
 
 # GUNICORN_PRELOAD=1 imports the application once in the master and forks the workers: they
 # start at once, share memory, and a worker recycled by max_requests costs a fork instead of a
