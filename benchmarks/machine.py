@@ -137,6 +137,45 @@ def machine_table(ctx: Context) -> Table:
     return Table(["", ""], rows)
 
 
+def _read(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return ""
+
+
+def page_cache_reclaim(root: Path = Path("/sys/kernel/mm/damon/admin")) -> str | None:
+    """A sentence on DAMON pageout schemes that evict idle memory, page cache included (some
+    virtual machines' kernels run one to hand memory back to the host), or None."""
+    schemes = []
+    for kdamond in sorted(root.glob("kdamonds/[0-9]*")):
+        if _read(kdamond / "state") != "on":
+            continue
+        for context in sorted(kdamond.glob("contexts/[0-9]*")):
+            aggregation = _read(context / "monitoring_attrs" / "intervals" / "aggr_us")
+            for scheme in sorted(context.glob("schemes/[0-9]*")):
+                if _read(scheme / "action") != "pageout":
+                    continue
+                age = _read(scheme / "access_pattern" / "age" / "min")
+                try:
+                    idle = int(age) * int(aggregation) / 1e6
+                except ValueError:
+                    idle = None
+                schemes.append(idle)
+    if not schemes:
+        return None
+    known = [idle for idle in schemes if idle is not None]
+    after = f"about {min(known):.0f} s" if known else "a while"
+    return (
+        f"Page cache: this kernel runs DAMON with a `pageout` scheme ({root}): memory not "
+        f"accessed for {after}, the file cache included, is evicted. Files of a warm cache "
+        "(uv's, pip's, webkit's) that no job touched for that long are read back from the "
+        "virtual disk, so warm caches are not always in memory; by hand, dropping the file "
+        "cache (`echo 3 > /proc/sys/vm/drop_caches`) made a warm Django `webkit new` take 2.3 s "
+        "instead of 1.5 s."
+    )
+
+
 def conditions(ctx: Context, command: str) -> list[str]:
     pip_config = "; ".join(
         _redact(line)
@@ -173,12 +212,14 @@ def conditions(ctx: Context, command: str) -> list[str]:
         "Network: this machine reaches PyPI through a proxy that strips HTTP caching headers, "
         "so pip's HTTP cache stays empty even when warm and uv revalidates its cached index "
         "pages on every resolution: a warm install still makes network round trips, for both "
-        "routes.",
+        "routes (webkit's resolution runs while it renders and creates `.venv`; it then "
+        "installs those versions from uv's cache).",
         f"pip configuration (applies to the manual route's pip): `{pip_config or 'none'}`; "
         f"PIP_* variables set: {', '.join(pip_env) or 'none'}. Local indexes and find-links can "
         "serve pip from disk; uv does not read pip's configuration and uses PyPI only.",
         f"HTTP(S) proxy variables set: {', '.join(proxy) or 'none'}.",
         bytecode_line,
+        *([reclaim] if (reclaim := page_cache_reclaim()) else []),
         "Variables that would change the apps or the tools (`APP_ENV`, `SECRET_KEY`, "
         "`DATABASE_URL`, `WEB_CONCURRENCY`, `GUNICORN_*`, cache locations, ...) are removed from "
         "the measured commands' environment; `NO_COLOR=1` is set.",

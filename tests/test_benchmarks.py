@@ -77,6 +77,28 @@ def test_webkit_step_times_are_read_from_its_output(tmp_path: Path):
     )
 
 
+def test_a_kernel_that_pages_out_idle_page_cache_is_named_in_the_conditions(tmp_path: Path):
+    from benchmarks.machine import page_cache_reclaim
+
+    def write(relative: str, text: str) -> None:
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{text}\n")
+
+    assert page_cache_reclaim(tmp_path) is None  # no DAMON at all
+    context = "kdamonds/0/contexts/0"
+    write("kdamonds/0/state", "on")
+    write(f"{context}/monitoring_attrs/intervals/aggr_us", "5000000")
+    write(f"{context}/schemes/0/action", "stat")
+    write(f"{context}/schemes/0/access_pattern/age/min", "12")
+    assert page_cache_reclaim(tmp_path) is None  # a scheme that only counts
+    write(f"{context}/schemes/0/action", "pageout")
+    line = page_cache_reclaim(tmp_path)
+    assert line is not None and "not accessed for about 60 s" in line
+    write("kdamonds/0/state", "off")
+    assert page_cache_reclaim(tmp_path) is None
+
+
 def test_summary_is_median_and_range():
     summary = summarize([3.0, 1.0, 2.0, 10.0])
     assert (summary.n, summary.median, summary.low, summary.high) == (4, 2.5, 1.0, 10.0)
