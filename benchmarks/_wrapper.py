@@ -103,6 +103,7 @@ def main() -> int:
         "steps": steps,
         "rc": returncode,
         "maxrss_kb": usage.ru_maxrss,
+        "cpu": usage.ru_utime + usage.ru_stime,  # of every process of the job, reaped ones
         "stopped": state["stopped"],
         "timed_out": state["timed_out"],
     }

@@ -49,6 +49,7 @@ class Sample:
     log: Path
     start: float  # time.monotonic() when the first step was spawned (comparable across processes)
     extra: dict = field(default_factory=dict)
+    cpu: float = 0.0  # user + system CPU seconds of the job's processes (those reaped)
 
     @property
     def maxrss_mb(self) -> float:
@@ -169,7 +170,16 @@ class Job:
         start = data["steps"][0]["start"] if data["steps"] else 0.0
         ok = data["rc"] == 0 and not data["timed_out"] and not data["stopped"]
         extra = {"stopped": data["stopped"], "timed_out": data["timed_out"], "rc": data["rc"]}
-        return Sample(sum(steps.values()), data["maxrss_kb"], steps, ok, self.log, start, extra)
+        return Sample(
+            sum(steps.values()),
+            data["maxrss_kb"],
+            steps,
+            ok,
+            self.log,
+            start,
+            extra,
+            float(data.get("cpu", 0.0)),
+        )
 
 
 def _stat_fields(pid: int | str) -> list[str] | None:

@@ -138,6 +138,16 @@ def test_job_measures_a_command_and_its_peak_memory(tmp_path: Path):
     assert set(sample.steps) == {"allocate"}
 
 
+def test_job_tells_cpu_time_from_waiting(tmp_path: Path):
+    busy = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    spin = Job.run([Step("spin", [sys.executable, "-c", busy], env=_fast_env())], tmp_path, "s", 60)
+    nap = "import time; time.sleep(0.5)"
+    wait = Job.run([Step("nap", [sys.executable, "-c", nap], env=_fast_env())], tmp_path, "n", 60)
+    assert spin.ok and wait.ok
+    assert spin.cpu >= 0.3 and spin.cpu <= spin.wall + 0.05
+    assert wait.wall >= 0.5 and wait.cpu < 0.3
+
+
 def test_job_stops_at_the_first_failing_step(tmp_path: Path):
     steps = [
         Step("fails", [sys.executable, "-c", "raise SystemExit(3)"]),

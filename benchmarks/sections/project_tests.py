@@ -21,7 +21,8 @@ TITLE = "The generated projects' own test suites"
 INTRO = (
     "`.venv/bin/pytest -q` in a fresh project (as its README says; coverage included), run "
     "with this machine's environment. The first run is the first after `webkit new`; the "
-    "median is over every run. Frameworks alternate."
+    "median is over every run. Frameworks alternate. CPU is the user and system time of all "
+    "the run's processes: a wall time far above it was spent waiting (on the disk, say)."
 )
 
 _PASSED = re.compile(r"(\d+) passed")
@@ -58,15 +59,23 @@ def run(ctx: Context, section: Section) -> None:
             [
                 fw,
                 str(samples[0].extra["passed"]),
-                format_seconds(samples[0].wall),
+                f"{format_seconds(samples[0].wall)} (CPU {format_seconds(samples[0].cpu)})",
                 format_time_summary(times),
+                format_seconds(summarize(s.cpu for s in samples).median),
                 format_mb(summarize(s.maxrss_kb for s in samples).median),
             ]
         )
         ctx.discard(projects[fw].parent)
     section.tables.append(
         Table(
-            ["Framework", "Tests passed", "First run", "Wall time: median (range)", "Peak RSS"],
+            [
+                "Framework",
+                "Tests passed",
+                "First run",
+                "Wall time: median (range)",
+                "CPU: median",
+                "Peak RSS",
+            ],
             rows,
         )
     )
