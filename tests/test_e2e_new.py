@@ -3,6 +3,7 @@ project's own tests, linters and checks pass. Slow: marked e2e (deselect with -m
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -153,6 +154,30 @@ def test_migrations_are_applied(built):
     from webkit_cli import environment
 
     assert environment.migrations_pending(projects.load(built.root)) is False
+
+
+def test_the_sqlite_database_keeps_a_write_ahead_log_that_git_ignores(built):
+    import sqlite3
+
+    database = {
+        "flask": built.root / "instance" / "my_shop.db",
+        "django": built.root / "db.sqlite3",
+    }[built.framework]
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        connection.execute("CREATE TABLE probe (x)")  # a write leaves the -wal and -shm files
+        files = {p.name for p in database.parent.iterdir() if p.name.startswith(database.name)}
+        assert files == {database.name, f"{database.name}-wal", f"{database.name}-shm"}
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--ignored"],
+            cwd=built.root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        connection.execute("DROP TABLE probe")
+    seen = [line for line in status.splitlines() if database.name in line or "instance" in line]
+    assert seen and all(line.startswith("!!") for line in seen), status  # ignored, all three
 
 
 def test_the_framework_packages_to_precompile_exist_and_are_compiled(built):

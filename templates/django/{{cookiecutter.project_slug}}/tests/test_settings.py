@@ -131,6 +131,28 @@ def test_absolute_sqlite_path(load_settings, tmp_path):
     assert database["NAME"] == tmp_path / "data.sqlite3"
 
 
+def test_sqlite_is_set_up_for_concurrent_workers(load_settings, tmp_path):
+    from django.db.utils import ConnectionHandler
+
+    url = f"sqlite:///{tmp_path}/data.sqlite3"
+    database = load_settings(**PRODUCTION, DATABASE_URL=url)["DATABASES"]["default"]
+    connection = ConnectionHandler({"default": database})["default"]
+    # Django's backend opens the database as for a request (pytest-django would refuse the
+    # usual cursor outside a database test).
+    raw = connection.get_new_connection(connection.get_connection_params())
+    try:
+        pragmas = {
+            name: raw.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("journal_mode", "synchronous", "foreign_keys")
+        }
+    finally:
+        raw.close()
+    # write-ahead log (readers do not wait for a writer), synchronous NORMAL, foreign keys on
+    assert pragmas == {"journal_mode": "wal", "synchronous": 1, "foreign_keys": 1}
+    # a transaction takes the write lock when it begins: two writers queue, neither fails
+    assert connection.transaction_mode == "IMMEDIATE"
+
+
 def test_postgres_database_url(load_settings):
     url = "postgres://app:s3cret@db.internal:5433/shop"
 

@@ -62,6 +62,18 @@ def test_production_reads_the_environment(clean_env, make_app, tmp_path):
     assert logging.getLogger().level == logging.WARNING
 
 
+def test_sqlite_is_set_up_for_concurrent_workers(make_app, tmp_path):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    app = make_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context(), db.engine.connect() as connection:
+        pragmas = {
+            name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "synchronous", "foreign_keys")
+        }
+    # write-ahead log (readers do not wait for a writer), synchronous NORMAL, foreign keys on
+    assert pragmas == {"journal_mode": "wal", "synchronous": 1, "foreign_keys": 1}
+
+
 def test_unknown_app_env(clean_env):
     clean_env.setenv("APP_ENV", "staging")
     with pytest.raises(RuntimeError, match="Unknown APP_ENV 'staging'"):
