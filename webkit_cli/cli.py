@@ -21,6 +21,10 @@ COMMANDS = {
         "webkit_cli.commands.deploy_config:deploy_config",
         "Write gunicorn, nginx, systemd, Docker, compose and Kubernetes files.",
     ),
+    "cache": (
+        "webkit_cli.commands.cache:cache",
+        "Show or clean webkit's bytecode cache (shared by the projects it creates).",
+    ),
     "setup": (
         "webkit_cli.commands.setup:setup",
         "Create or repair the project's .venv, install the lock file, migrate.",
