@@ -170,3 +170,27 @@ def test_new_installs_the_resolved_versions_from_a_cold_cache_and_then_from_the_
     check = in_venv(tmp_path / "warm", "-m", "flask", "--app", "warm", "db", "current")
     assert check.returncode == 0 and "(head)" in check.stdout, check.stdout + check.stderr
     assert list((tmp_path / "tmp").iterdir()) == []  # no scratch file left behind
+
+
+def test_no_room_for_the_resolution_leaves_the_install_to_resolve(tmp_path, monkeypatch):
+    from webkit_cli import frameworks, names, scaffold
+    from webkit_cli.commands import new
+
+    def no_temporary_folder(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(venvs, "Resolution", no_temporary_folder)
+    plan = new.Plan(
+        names=names.validate("shop"),
+        framework=frameworks.get("flask"),
+        target=tmp_path / "shop",
+        interpreter=venvs.Interpreter(path=sys.executable, version=(3, 11, 7)),
+        installer=venvs.UvInstaller("uv"),
+        git=False,
+        context={"project_name": "shop", "project_slug": "shop", "package_name": "shop"},
+    )
+    assert new._start_resolution(plan, scaffold.template_dir("flask")) is None
+    monkeypatch.undo()
+    started = new._start_resolution(plan, scaffold.template_dir("flask"))
+    assert isinstance(started, venvs.Resolution)  # the same plan, with room: it starts
+    started.cancel()

@@ -359,7 +359,10 @@ def _start_resolution(plan: Plan, template: Path) -> venvs.Resolution | None:
         return None  # the render itself reports what is wrong
     if not requirements:
         return None
-    return plan.installer.start_resolution(plan.interpreter, requirements, plan.target.parent)
+    try:
+        return plan.installer.start_resolution(plan.interpreter, requirements, plan.target.parent)
+    except OSError:  # no temporary folder to write in, say: the install resolves by itself
+        return None
 
 
 def _prepare_database(proj) -> bool:
