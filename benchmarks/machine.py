@@ -26,15 +26,19 @@ def _run(argv: list[str], cwd: Path | None = None) -> str:
     return (completed.stdout + completed.stderr).strip()
 
 
+def _read(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return ""
+
+
 def _cpu() -> str:
     model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    for line in _read(Path("/proc/cpuinfo")).splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover
@@ -45,23 +49,17 @@ def _cpu() -> str:
 
 
 def _memory() -> str:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    except OSError:
-        pass
+    for line in _read(Path("/proc/meminfo")).splitlines():
+        if line.startswith("MemTotal:"):
+            return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
     return "unknown"
 
 
 def _os() -> str:
     name = platform.system()
-    try:
-        for line in Path("/etc/os-release").read_text().splitlines():
-            if line.startswith("PRETTY_NAME="):
-                name = line.split("=", 1)[1].strip('"')
-    except OSError:
-        pass
+    for line in _read(Path("/etc/os-release")).splitlines():
+        if line.startswith("PRETTY_NAME="):
+            name = line.split("=", 1)[1].strip('"')
     return f"{name}, kernel {platform.release()}"
 
 
@@ -137,13 +135,6 @@ def machine_table(ctx: Context) -> Table:
     return Table(["", ""], rows)
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text().strip()
-    except OSError:
-        return ""
-
-
 def page_cache_reclaim(root: Path = Path("/sys/kernel/mm/damon/admin")) -> str | None:
     """A sentence on DAMON pageout schemes that evict idle memory, page cache included (some
     virtual machines' kernels run one to hand memory back to the host), or None."""
@@ -170,9 +161,7 @@ def page_cache_reclaim(root: Path = Path("/sys/kernel/mm/damon/admin")) -> str |
         f"Page cache: this kernel runs DAMON with a `pageout` scheme ({root}): memory not "
         f"accessed for {after}, the file cache included, is evicted. Files of a warm cache "
         "(uv's, pip's, webkit's) that no job touched for that long are read back from the "
-        "virtual disk, so warm caches are not always in memory; by hand, dropping the file "
-        "cache (`echo 3 > /proc/sys/vm/drop_caches`) made a warm Django `webkit new` take 2.3 s "
-        "instead of 1.5 s."
+        "disk, so warm caches are not always in memory."
     )
 
 

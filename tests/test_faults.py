@@ -169,41 +169,38 @@ def test_ctrl_c_during_the_render_leaves_nothing(tmp_path):
     pytest.fail("could not interrupt a render in 5 attempts")
 
 
-def test_ctrl_c_during_the_render_stops_the_resolution_too(tmp_path):
+def test_ctrl_c_during_the_render_stops_the_resolution_too(tmp_path, monkeypatch):
     """The resolution starts before the render: a Ctrl-C then stops it as well, and removes
     its scratch files."""
     scratch = tmp_path / "tmp"
     scratch.mkdir()
-    os.environ["TMPDIR"] = str(scratch)  # inherited by _start_new's webkit
-    try:
-        for attempt in range(8):
-            where = tmp_path / f"attempt-{attempt}"
-            where.mkdir()
-            process = _start_new(where)
-            started = _wait_for(
-                lambda w=where: (
-                    any(p.name.startswith(".shop.") for p in w.iterdir()) and any(scratch.iterdir())
-                ),
-                process,
-            )
-            if not started:
-                process.communicate(timeout=300)
-                continue
-            code, out, err = _interrupt(process, whole_group=False)
-            if "Rendered shop/" in out:
-                continue
-            assert code == 130 and "Traceback" not in out + err, out + err
-            assert list(where.iterdir()) == []
-            assert list(scratch.iterdir()) == []
-            compiling = [
-                p
-                for p in Path("/proc").iterdir()
-                if p.name.isdigit() and str(scratch).encode() in _cmdline(p)
-            ]
-            assert compiling == []
-            return
-    finally:
-        del os.environ["TMPDIR"]
+    monkeypatch.setenv("TMPDIR", str(scratch))  # inherited by _start_new's webkit
+    for attempt in range(8):
+        where = tmp_path / f"attempt-{attempt}"
+        where.mkdir()
+        process = _start_new(where)
+        started = _wait_for(
+            lambda w=where: (
+                any(p.name.startswith(".shop.") for p in w.iterdir()) and any(scratch.iterdir())
+            ),
+            process,
+        )
+        if not started:
+            process.communicate(timeout=300)
+            continue
+        code, out, err = _interrupt(process, whole_group=False)
+        if "Rendered shop/" in out:
+            continue
+        assert code == 130 and "Traceback" not in out + err, out + err
+        assert list(where.iterdir()) == []
+        assert list(scratch.iterdir()) == []
+        compiling = [
+            p
+            for p in Path("/proc").iterdir()
+            if p.name.isdigit() and str(scratch).encode() in _cmdline(p)
+        ]
+        assert compiling == []
+        return
     pytest.fail("could not interrupt a render in 8 attempts")
 
 

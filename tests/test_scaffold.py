@@ -103,3 +103,20 @@ def test_every_template_file_is_tracked_by_git():
     ).stdout.split()
     for framework in ("flask", "django"):
         assert f"templates/{framework}/{{{{cookiecutter.project_slug}}}}/.env" in tracked
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_one_file_renders_as_the_whole_render_writes_it(tmp_path, database):
+    template = scaffold.template_dir("flask")
+    values = {
+        "project_name": "shop",
+        "project_slug": "shop",
+        "package_name": "shop",
+        "database": database,
+    }
+    alone = scaffold.render_one(template, values, "pyproject.toml")
+    scaffold.render(template, values, tmp_path / "shop")
+    assert alone == (tmp_path / "shop" / "pyproject.toml").read_text(encoding="utf-8")
+    assert ("psycopg[binary]" in alone) is (database == "postgres")
+    with pytest.raises(StepFailed, match="could not be rendered"):
+        scaffold.render_one(template, values, "no-such-file.toml")

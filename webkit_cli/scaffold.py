@@ -73,10 +73,7 @@ def _generate(template: Path, values: dict[str, Any], output_dir: Path) -> Path:
             accept_hooks=False,
         )
     except CookiecutterException as exc:
-        raise StepFailed(
-            f"the template could not be rendered: {exc}",
-            "this is a bug in webkit's template; run with --debug and report it",
-        ) from exc
+        raise _template_bug(exc) from exc
     rendered = Path(result)
     for name in SECRET_FILES:
         secret = rendered / name
@@ -131,24 +128,23 @@ def render_one(template: Path, values: dict[str, Any], relative: str) -> str:
     the whole render would write it, without writing anything."""
     from cookiecutter.environment import StrictEnvironment
     from cookiecutter.exceptions import CookiecutterException
+    from cookiecutter.find import find_template
     from jinja2 import TemplateError
 
-    folders = [p for p in template.iterdir() if p.is_dir() and "{{" in p.name]
-    if len(folders) != 1 or not (folders[0] / relative).is_file():
-        raise StepFailed(
-            f"the template {template.name} has no {relative}",
-            "this is a bug in webkit's template; run with --debug and report it",
-        )
     try:
         context = render_context(template, values)
         env = StrictEnvironment(context=context, keep_trailing_newline=True)
-        text = (folders[0] / relative).read_text(encoding="utf-8")
+        text = (find_template(template, env) / relative).read_text(encoding="utf-8")
         return env.from_string(text).render(**context)
-    except (CookiecutterException, TemplateError) as exc:
-        raise StepFailed(
-            f"the template could not be rendered: {exc}",
-            "this is a bug in webkit's template; run with --debug and report it",
-        ) from exc
+    except (CookiecutterException, TemplateError, OSError) as exc:
+        raise _template_bug(exc) from exc
+
+
+def _template_bug(exc: Exception) -> StepFailed:
+    return StepFailed(
+        f"the template could not be rendered: {exc}",
+        "this is a bug in webkit's template; run with --debug and report it",
+    )
 
 
 def preview(template: Path, values: dict[str, Any]) -> list[str]:

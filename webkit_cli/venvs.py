@@ -226,6 +226,7 @@ INCOMPLETE_MARKER = ".webkit-install-incomplete"
 class Installer(ABC):
     name: str
     compiles_bytecode: bool  # as it installs: pip does; uv only when asked
+    resolves_ahead: bool = False  # start_resolution runs, and the install takes its pins
 
     @abstractmethod
     def install_argv(self, python: Path, args: Sequence[str]) -> list[str]: ...
@@ -263,9 +264,8 @@ class Installer(ABC):
             unfinished.touch()
         offline = self.offline_argv(python, offline_first) if offline_first else None
         result = None
-        if (
-            offline is not None
-        ):  # uv fetches every file before it installs any: a miss installs nothing
+        if offline is not None:
+            # uv fetches every file before it installs any: a cache miss installs nothing
             result = runner.run(offline, cwd=cwd, env=runner.child_env())
         if result is None or not result.ok:
             result = runner.run(self.install_argv(python, args), cwd=cwd, env=runner.child_env())
@@ -303,6 +303,7 @@ class Installer(ABC):
 class UvInstaller(Installer):
     name = "uv"
     compiles_bytecode = False
+    resolves_ahead = True
 
     def __init__(self, binary: str):
         self.binary = binary

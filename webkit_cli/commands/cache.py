@@ -12,7 +12,8 @@ import click
 from webkit_cli import console, venvs
 from webkit_cli.errors import StepFailed, UsageError
 
-# What webkit writes under its cache folder; `clean` removes this and nothing else, so a
+# What webkit writes under its cache folder (bytecode_cache.Cache, a script run by the
+# projects' own Pythons, names it so too); `clean` removes this and nothing else, so a
 # WEBKIT_CACHE_DIR pointed at a folder of other files loses none of them.
 BYTECODE = "bytecode"
 

@@ -129,7 +129,7 @@ def _print_plan(plan: Plan, files: list[str]) -> None:
             + (
                 " (resolved with `uv pip compile` while steps 1 and 2 run, then installed from "
                 "uv's cache where it has them)"
-                if plan.installer.name == "uv"
+                if plan.installer.resolves_ahead
                 else ""
             )
             + ", then the dev group while the migration runs; write requirements.lock and "
@@ -347,7 +347,7 @@ def new(
 def _start_resolution(plan: Plan, template: Path) -> venvs.Resolution | None:
     """Start resolving the runtime dependencies now, while the project renders and .venv is
     created: the index's round trips (a quarter of a second or more) then cost nothing."""
-    if plan.installer is None or plan.interpreter is None:
+    if plan.installer is None or plan.interpreter is None or not plan.installer.resolves_ahead:
         return None
     from webkit_cli import scaffold
     from webkit_cli.project import tomllib
