@@ -37,6 +37,22 @@ def site(root: Path, value: int = 1) -> Path:
     return root
 
 
+def linked_site(root: Path, store: Path) -> Path:
+    """A site-packages as uv installs one: its files are hard links to uv's cache (`store`),
+    so they have the store's modification times, whichever project they are in."""
+    if not store.exists():
+        site(store)
+    for source in store.rglob("*.py"):
+        target = root / source.relative_to(store)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(source, target)
+    return root
+
+
+def linked_entries(cache: Path) -> list[Path]:
+    return sorted(cache.rglob("*-*-*.pyc"))
+
+
 def pycs(root: Path) -> dict[str, tuple[int, int]]:
     """Every .pyc below root: inode and mtime, to see whether Python rewrote one."""
     return {
@@ -130,6 +146,60 @@ def test_a_damaged_entry_is_a_miss_not_a_broken_import(tmp_path):
     assert script("restore", cache, second) == "restored 0, compiled 0"
     assert script("compile", cache, second, second / "pkg") == "restored 0, compiled 3"
     assert run_in(second, "import pkg.mod; print(pkg.mod.answer())") == "1"
+
+
+def test_sources_installed_as_links_get_their_bytecode_as_links(tmp_path):
+    cache, store = tmp_path / "cache", tmp_path / "uv-cache"
+    first = linked_site(tmp_path / "first", store)
+    assert script("compile", cache, first, first / "pkg") == "restored 0, compiled 3"
+    assert len(linked_entries(cache)) == 3
+    second = linked_site(tmp_path / "second", store)
+    assert script("restore", cache, second) == "restored 3, compiled 0"
+    entries = {p.stat().st_ino for p in linked_entries(cache)}
+    restored = {p.stat().st_ino for p in second.rglob("*.pyc")}
+    assert restored == entries  # the cache's files themselves, not copies
+    before = pycs(second)
+    code = "import pkg.mod, pkg.sub; print(pkg.mod.answer(), pkg.mod.answer.__code__.co_filename)"
+    assert run_in(second, code).split() == ["1", str(second / "pkg" / "mod.py")]
+    assert pycs(second) == before  # Python accepted them as they are
+
+
+def test_a_project_that_recompiles_a_linked_pyc_changes_no_other_project(tmp_path):
+    cache, store = tmp_path / "cache", tmp_path / "uv-cache"
+    first = linked_site(tmp_path / "first", store)
+    script("compile", cache, first, first / "pkg")
+    second = linked_site(tmp_path / "second", store)
+    script("restore", cache, second)
+    module = second / "pkg" / "mod.py"
+    module.unlink()  # as an editor saves: a new file in its place
+    module.write_text(MODULE.format(7))
+    assert run_in(second, "import pkg.mod; print(pkg.mod.answer())") == "7"
+    assert run_in(first, "import pkg.mod; print(pkg.mod.answer())") == "1"
+    third = linked_site(tmp_path / "third", store)
+    assert script("restore", cache, third) == "restored 3, compiled 0"
+    assert run_in(third, "import pkg.mod; print(pkg.mod.answer())") == "1"
+
+
+def test_save_keeps_an_imports_pyc_as_a_linked_entry_for_linked_sources(tmp_path):
+    cache, store = tmp_path / "cache", tmp_path / "uv-cache"
+    first = linked_site(tmp_path / "first", store)
+    since = time.time_ns()
+    run_in(first, "import pkg.mod")
+    assert script("save", cache, first, since) == "saved 2"
+    assert len(linked_entries(cache)) == 2
+    second = linked_site(tmp_path / "second", store)
+    assert script("restore", cache, second) == "restored 2, compiled 0"
+    assert run_in(second, "import pkg.mod; print(pkg.mod.answer())") == "1"
+
+
+def test_sources_with_their_own_times_get_no_linked_entries(tmp_path):
+    cache = tmp_path / "cache"
+    first = site(tmp_path / "first")
+    script("compile", cache, first, first / "pkg")
+    assert linked_entries(cache) == []  # their times recur nowhere: the cache would only grow
+    second = site(tmp_path / "second")
+    assert script("restore", cache, second) == "restored 3, compiled 0"
+    assert all(p.stat().st_nlink == 1 for p in second.rglob("*.pyc"))
 
 
 def test_save_caches_what_an_import_compiled_since_the_given_time(tmp_path):

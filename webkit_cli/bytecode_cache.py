@@ -19,7 +19,15 @@ sources are the same files each time. uv has no such cache (astral-sh/uv#18668).
 
 An entry is keyed by the SHA-256 of the source and the interpreter's magic number. What is
 written into __pycache__ is an ordinary timestamp-checked .pyc for the file on disk, so Python
-checks it as one it wrote itself, and recompiles a source edited later. Code objects keep the
+checks it as one it wrote itself, and recompiles a source edited later.
+
+Linked entries: uv installs a package's files as hard links to its own cache, so a source
+installed by uv has the same modification time in every project, and so the same whole .pyc
+(header included). For such a source (more than one link), the cache also keeps that .pyc, named
+by the source's hash, time and size, as a hard link; a restore then links it into __pycache__:
+one link(2) instead of writing a new file, which on some disks costs twenty times more. Python
+never writes a .pyc in place (it writes a new file and renames it), so a project that recompiles
+one never changes the cache's, nor another project's. Code objects keep the
 path they were compiled from; an import replaces it with the module's own path (importlib's
 _fix_co_filename), as it does for a project that was moved. Every write is a new file renamed
 into place, so that processes sharing the cache, or importing meanwhile, never see half a file.
@@ -67,6 +75,32 @@ def _write_atomic(path: str, data: bytes, made: set[str]) -> None:
         raise
 
 
+def _link_atomic(existing: str, path: str, made: set[str]) -> None:
+    """Make `path` a hard link to `existing`, replacing what `path` was."""
+    folder = os.path.dirname(path)
+    if folder not in made:
+        os.makedirs(folder, exist_ok=True)
+        made.add(folder)
+    try:
+        os.link(existing, path)
+        return
+    except FileExistsError:  # an invalid .pyc: replaced in one rename
+        pass
+    temporary = f"{path}.{os.getpid()}.tmp"
+    os.link(existing, temporary)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _shared(stat: os.stat_result) -> bool:
+    """A source with other links (uv's cache): its time recurs in other projects."""
+    return stat.st_nlink > 1
+
+
 class Cache:
     """The entries for this interpreter under `root`; an empty `root` is no cache at all."""
 
@@ -94,6 +128,31 @@ class Cache:
         if len(data) < 8 or int.from_bytes(data[:8], "little") != len(data) - 8:
             return None
         return data[8:]
+
+    @staticmethod
+    def linked(entry: str, stat: os.stat_result) -> str:
+        """Where the whole .pyc for this entry's source, with this time and size, is kept."""
+        if not entry:
+            return ""
+        return f"{entry}-{int(stat.st_mtime) & 0xFFFFFFFF:x}-{stat.st_size & 0xFFFFFFFF:x}.pyc"
+
+    def link_into(self, linked: str, pyc: str, stat: os.stat_result) -> bool:
+        """Give `pyc` the cached whole .pyc `linked`, if the cache has it with the right header."""
+        try:
+            with open(linked, "rb") as f:
+                if f.read(HEADER) != _header(stat.st_mtime, stat.st_size):
+                    return False
+            _link_atomic(linked, pyc, self.made)
+        except OSError:  # none yet, or another file system: written the ordinary way
+            return False
+        return True
+
+    def keep_linked(self, pyc: str, linked: str) -> None:
+        """Keep the valid, whole .pyc `pyc` as the linked entry `linked`."""
+        if not linked:
+            return
+        with contextlib.suppress(OSError):  # there already, or another file system
+            os.link(pyc, linked)
 
     def put(self, entry: str, code: bytes) -> bool:
         if not entry or os.path.exists(entry):
@@ -140,6 +199,10 @@ def _restore(cache: Cache, modules, compile_missing: bool) -> tuple[int, int]:
             with open(path, "rb") as f:
                 source = f.read()
             entry = cache.entry(source)
+            linked = cache.linked(entry, stat) if _shared(stat) else ""
+            if linked and cache.link_into(linked, pyc, stat):
+                restored += 1
+                continue
             code = cache.get(entry)
             if code is not None:
                 restored += 1
@@ -153,6 +216,7 @@ def _restore(cache: Cache, modules, compile_missing: bool) -> tuple[int, int]:
             else:
                 continue
             _write_atomic(pyc, _header(stat.st_mtime, stat.st_size) + code, cache.made)
+            cache.keep_linked(pyc, linked)
         except OSError:
             continue
     return restored, compiled
@@ -197,6 +261,8 @@ def save(cache: Cache, site: str, since_ns: int) -> int:
                 with open(source_path, "rb") as f:
                     entry = cache.entry(f.read())
                 saved += cache.put(entry, data[HEADER:])
+                if _shared(stat):
+                    cache.keep_linked(pyc, cache.linked(entry, stat))
             except (OSError, ValueError):
                 continue
     return saved
