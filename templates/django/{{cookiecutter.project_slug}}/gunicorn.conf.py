@@ -36,13 +36,15 @@ elif os.environ.get("PORT"):
 else:
     bind = ["127.0.0.1:8000"]
 
-# Worker processes: WEB_CONCURRENCY, else one per CPU plus one. "sync" workers (one request at
-# a time each) suit a quick, CPU-bound app behind a proxy that buffers slow clients (nginx).
-# More of them than CPUs only take turns on the CPUs: on 2 CPUs, 5 workers served 20-35% fewer
-# requests than 3 (webkit's benchmarks). An app that mostly waits on other services (a remote
-# database, HTTP APIs) wants more: raise WEB_CONCURRENCY (gunicorn's docs start from
-# 2 x CPUs + 1), or set GUNICORN_THREADS above 1 for "gthread" workers.
-workers = _env_int("WEB_CONCURRENCY", _cpu_count() + 1)
+# Worker processes: WEB_CONCURRENCY, else one per CPU (two at least, so that one slow request
+# does not hold up every other). "sync" workers (one request at a time each) suit a quick,
+# CPU-bound app behind a proxy that buffers slow clients (nginx), and that proxy needs CPU too:
+# more workers than CPUs only take turns on them. On 2 CPUs shared with the load generator,
+# 3 workers served 5-25% fewer requests than 2, with a higher p99, and 5 fewer still (webkit's
+# benchmarks). An app that mostly waits on other services (a remote database, HTTP APIs) wants
+# more: raise WEB_CONCURRENCY (gunicorn's docs start from 2 x CPUs + 1), or set
+# GUNICORN_THREADS above 1 for "gthread" workers.
+workers = _env_int("WEB_CONCURRENCY", max(2, _cpu_count()))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = _env_int("GUNICORN_THREADS", 1)
 

@@ -31,9 +31,9 @@ def test_defaults(load_conf):
     conf = load_conf()
     assert conf["wsgi_app"] == "wsgi:app"
     assert conf["bind"] == ["127.0.0.1:8000"]
-    # one per CPU this process may use, plus one
+    # one per CPU this process may use, two at least
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    assert conf["workers"] == cpus + 1
+    assert conf["workers"] == max(2, cpus)
     assert conf["worker_class"] == "sync"
     assert conf["accesslog"] == "-"
     assert conf["max_requests"] >= 50000  # a new worker imports the app again
