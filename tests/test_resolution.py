@@ -194,3 +194,42 @@ def test_no_room_for_the_resolution_leaves_the_install_to_resolve(tmp_path, monk
     started = new._start_resolution(plan, scaffold.template_dir("flask"))
     assert isinstance(started, venvs.Resolution)  # the same plan, with room: it starts
     started.cancel()
+
+
+# ---------------------------------------------------------------------------------------------
+# Whether uv runs: checked in the background while `new` renders
+
+
+def uv_stand_in(tmp_path: Path, status: int) -> Path:
+    script = tmp_path / "uv"
+    script.write_text(f"#!/bin/sh\necho 'uv 0.0.0'\nexit {status}\n")
+    script.chmod(0o755)
+    return script
+
+
+def test_auto_takes_uv_and_checks_it_runs_in_the_background(tmp_path, monkeypatch):
+    monkeypatch.setattr(venvs, "uv_binary", lambda: str(uv_stand_in(tmp_path, 0)))
+    chosen = venvs.select_installer("auto")
+    assert isinstance(chosen, venvs.UvInstaller) and chosen._check is not None
+    assert chosen.usable() is chosen and chosen._check is None
+
+
+@pytest.mark.parametrize("failure", ["exits-with-an-error", "cannot-be-executed"])
+def test_auto_falls_back_to_pip_when_uv_turns_out_not_to_run(
+    tmp_path, monkeypatch, capsys, failure
+):
+    uv = uv_stand_in(tmp_path, 1)
+    if failure == "cannot-be-executed":
+        uv.write_bytes(b"\x7fELF-not-for-this-machine")  # exec(2) refuses it
+    monkeypatch.setattr(venvs, "uv_binary", lambda: str(uv))
+    chosen = venvs.select_installer("auto").usable()
+    assert isinstance(chosen, venvs.PipInstaller)
+    assert "uv does not run here" in capsys.readouterr().err
+
+
+def test_asking_for_uv_that_does_not_run_fails_before_anything_is_written(tmp_path, monkeypatch):
+    from webkit_cli.errors import UsageError
+
+    monkeypatch.setattr(venvs, "uv_binary", lambda: str(uv_stand_in(tmp_path, 1)))
+    with pytest.raises(UsageError, match="uv was requested but its binary"):
+        venvs.select_installer("uv")

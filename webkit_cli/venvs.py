@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from webkit_cli import runner
+from webkit_cli import console, runner
 from webkit_cli.errors import StepFailed, UsageError
 
 INSTALLERS = ("auto", "uv", "pip")
@@ -228,6 +228,10 @@ class Installer(ABC):
     compiles_bytecode: bool  # as it installs: pip does; uv only when asked
     resolves_ahead: bool = False  # start_resolution runs, and the install takes its pins
 
+    def usable(self) -> Installer:
+        """This installer, or the one to use instead when its binary turned out not to run."""
+        return self
+
     @abstractmethod
     def install_argv(self, python: Path, args: Sequence[str]) -> list[str]: ...
 
@@ -305,8 +309,18 @@ class UvInstaller(Installer):
     compiles_bytecode = False
     resolves_ahead = True
 
-    def __init__(self, binary: str):
+    def __init__(self, binary: str, check: runner.Background | None = None):
         self.binary = binary
+        self._check = check  # `uv --version`, started by select_installer and not yet seen
+
+    def usable(self) -> Installer:
+        """pip instead when the check that select_installer started found that uv does not run
+        here (a binary for another system, say)."""
+        check, self._check = self._check, None
+        if check is None or check.result(timeout=20).ok:
+            return self
+        console.warning("uv does not run here", "installing with pip instead")
+        return PipInstaller()
 
     def install_argv(self, python: Path, args: Sequence[str]) -> list[str]:
         return [self.binary, "pip", "install", "--python", str(python), *args]
@@ -430,12 +444,15 @@ def save_bytecode(python: Path, since_ns: int) -> None:
 
 
 def select_installer(kind: str) -> Installer:
-    """auto: uv when its binary runs, else pip."""
+    """auto: uv when its binary runs, else pip. For auto, whether it runs is checked in the
+    background: call `usable()` on the result before installing with it."""
     if kind not in INSTALLERS:
         raise UsageError(f"unknown installer '{kind}'", f"choose one of: {', '.join(INSTALLERS)}")
     if kind == "pip":
         return PipInstaller()
     binary = uv_binary()
+    if binary is not None and kind == "auto":
+        return UvInstaller(binary, check=runner.Background([binary, "--version"]))
     runs = binary is not None and runner.run([binary, "--version"]).ok
     if runs:
         return UvInstaller(binary)

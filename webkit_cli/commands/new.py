@@ -313,6 +313,8 @@ def new(
 
     template = scaffold.template_dir(fw.template)
     if dry_run:
+        if plan.installer is not None:
+            plan.installer = plan.installer.usable()
         _print_plan(plan, scaffold.preview(template, plan.context))
         return
 
@@ -394,6 +396,7 @@ def _finish(plan: Plan, target: Path, resolution: venvs.Resolution | None = None
         ):
             venvs.create_venv(plan.interpreter, proj.venv)
     if plan.installer is not None:
+        plan.installer = plan.installer.usable()  # its check has had the render's time to end
         name = plan.installer.name
         with console.step(
             f"Installing the dependencies with {name}", "Installed the dependencies"

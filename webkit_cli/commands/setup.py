@@ -59,7 +59,7 @@ def setup(python_spec: str | None, installer: str, recreate: bool, upgrade: bool
             step.done_text = f"Created .venv with Python {version}{why}"
             changed = True
 
-    chosen = venvs.select_installer(installer)
+    chosen = venvs.select_installer(installer).usable()
     with console.step(f"Installing with {chosen.name}", "Dependencies") as step:
         if upgrade or not proj.dev_lock_file.is_file():
             count = environment.install_from_pyproject(proj, chosen, upgrade=upgrade)
