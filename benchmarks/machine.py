@@ -165,6 +165,36 @@ def page_cache_reclaim(root: Path = Path("/sys/kernel/mm/damon/admin")) -> str |
     )
 
 
+def mount_options(path: Path, mounts: Path = Path("/proc/mounts")) -> tuple[str, list[str]]:
+    """The file system type and mount options of the mount that holds `path`."""
+    best, found = "", ("", [])
+    for line in _read(mounts).splitlines():
+        fields = line.split()
+        if len(fields) < 4:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = str(path) == point or str(path).startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, found = point, (fields[2], fields[3].split(","))
+    return found
+
+
+def disk_line(workspace: Path) -> str:
+    kind, options = mount_options(workspace.resolve())
+    trim = (
+        f" The workspace's file system ({kind}) is mounted with `discard`: what a run deletes is "
+        "trimmed when the journal commits, which slowed the next run by up to a second before "
+        "the harness synced."
+        if "discard" in options
+        else ""
+    )
+    return (
+        "Disk: before each measured run the harness calls sync(2), so that what earlier runs "
+        "wrote, and the clean-up of their projects, reach the disk outside the measured time "
+        f"rather than during the next run, whichever route that is.{trim}"
+    )
+
+
 def conditions(ctx: Context, command: str) -> list[str]:
     pip_config = "; ".join(
         _redact(line)
@@ -209,6 +239,7 @@ def conditions(ctx: Context, command: str) -> list[str]:
         f"HTTP(S) proxy variables set: {', '.join(proxy) or 'none'}.",
         bytecode_line,
         *([reclaim] if (reclaim := page_cache_reclaim()) else []),
+        disk_line(ctx.workspace),
         "Variables that would change the apps or the tools (`APP_ENV`, `SECRET_KEY`, "
         "`DATABASE_URL`, `WEB_CONCURRENCY`, `GUNICORN_*`, cache locations, ...) are removed from "
         "the measured commands' environment; `NO_COLOR=1` is set.",

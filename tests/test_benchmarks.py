@@ -99,6 +99,22 @@ def test_a_kernel_that_pages_out_idle_page_cache_is_named_in_the_conditions(tmp_
     assert page_cache_reclaim(tmp_path) is None
 
 
+def test_the_disk_line_names_the_mount_that_holds_the_workspace(tmp_path: Path):
+    from benchmarks.machine import disk_line, mount_options
+
+    mounts = tmp_path / "mounts"
+    mounts.write_text(
+        "/dev/vda / ext4 rw,relatime,discard 0 0\n"
+        "tmpfs /tmp/fast tmpfs rw,nosuid 0 0\n"
+        "/dev/vdb /tmp/fast/my\\040disk xfs rw,noatime 0 0\n"
+    )
+    assert mount_options(Path("/work/x"), mounts) == ("ext4", ["rw", "relatime", "discard"])
+    assert mount_options(Path("/tmp/fast/run"), mounts) == ("tmpfs", ["rw", "nosuid"])
+    assert mount_options(Path("/tmp/fastest"), mounts)[0] == "ext4"  # a prefix, not a parent
+    assert mount_options(Path("/tmp/fast/my disk/w"), mounts) == ("xfs", ["rw", "noatime"])
+    assert "sync(2)" in disk_line(tmp_path)
+
+
 def test_summary_is_median_and_range():
     summary = summarize([3.0, 1.0, 2.0, 10.0])
     assert (summary.n, summary.median, summary.low, summary.high) == (4, 2.5, 1.0, 10.0)
