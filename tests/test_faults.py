@@ -581,3 +581,35 @@ def test_the_migration_and_the_dev_install_stop_together(tmp_path, monkeypatch, 
         assert "no" in raised.value.message and stopped.is_set()
     if failure == "ctrl-c":
         assert stopped.is_set()
+
+
+@pytest.mark.parametrize("outcome", ["done", "failed", "ctrl-c"])
+def test_what_new_leaves_running_in_the_background_ends_with_it(monkeypatch, outcome):
+    """`webkit new` caches the migration's bytecode in the background while git runs: it is
+    collected when the steps are done, and killed when they fail or are interrupted."""
+    from webkit_cli import runner
+    from webkit_cli.commands import new
+    from webkit_cli.errors import StepFailed
+
+    jobs = []
+
+    def steps(plan, target, resolution, unfinished):
+        code = "import time; time.sleep(0.2 if __import__('sys').argv[1] == 'done' else 60)"
+        jobs.append(runner.Background([sys.executable, "-c", code, outcome]))
+        unfinished.extend(jobs)
+        if outcome == "failed":
+            raise StepFailed("initialising git failed: no")
+        if outcome == "ctrl-c":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(new, "_steps", steps)
+    started = time.monotonic()
+    if outcome == "done":
+        new._finish(None, Path("."))
+    else:
+        with pytest.raises((StepFailed, KeyboardInterrupt)):
+            new._finish(None, Path("."))
+    child = jobs[0]._child
+    assert child.returncode is not None and child not in runner._LIVE
+    assert (child.returncode == 0) == (outcome == "done")
+    assert time.monotonic() - started < 10

@@ -55,9 +55,17 @@ def install_from_pyproject(
     return install_dev(project, installer, upgrade=upgrade)
 
 
-def install_dev_while_migrating(project: Project, installer: venvs.Installer) -> int:
+def install_dev_while_migrating(
+    project: Project,
+    installer: venvs.Installer,
+    *,
+    unfinished: list[runner.Background] | None = None,
+) -> int:
     """Apply the migrations (they need only the runtime packages, installed by now) while the
     dev group installs. Returns the package count.
+
+    `unfinished`: given, what is left once both are done (caching the bytecode the migration
+    wrote) is started in the background and added to it, for the caller to collect later.
 
     The migration mostly imports, and an import compiles what has no bytecode yet: for a new
     project that is most of the framework, seconds of CPU on one core. So first the installed
@@ -92,7 +100,10 @@ def install_dev_while_migrating(project: Project, installer: venvs.Installer) ->
             since = time.time_ns()
             migrate(project)
             if bytecode and not stopping.is_set():
-                venvs.save_bytecode(project.python, since)
+                later = unfinished is not None
+                job = venvs.save_bytecode(project.python, since, wait=not later)
+                if later and job is not None:
+                    unfinished.append(job)
 
         migration = pool.submit(migrate_with_bytecode)
         try:

@@ -414,14 +414,20 @@ def cache_dir() -> Path | None:
     return Path(user_cache_dir("webkit", appauthor=False))
 
 
-def _bytecode_cache(python: Path, command: str, *args: str) -> None:
-    # Only an optimisation: a failure costs the compilation it would have saved, no more.
+def _bytecode_cache_argv(python: Path, command: str, *args: str) -> list[str] | None:
     site = site_packages(python.parent.parent)
     cache = cache_dir()
     if site is None or (cache is None and command != "compile"):
-        return
+        return None
     root = "" if cache is None else str(cache)
-    runner.run([str(python), "-I", str(_BYTECODE_CACHE), command, root, str(site), *args])
+    return [str(python), "-I", str(_BYTECODE_CACHE), command, root, str(site), *args]
+
+
+def _bytecode_cache(python: Path, command: str, *args: str) -> None:
+    # Only an optimisation: a failure costs the compilation it would have saved, no more.
+    argv = _bytecode_cache_argv(python, command, *args)
+    if argv is not None:
+        runner.run(argv)
 
 
 def restore_bytecode(python: Path) -> None:
@@ -437,10 +443,14 @@ def compile_bytecode(python: Path, parts: Sequence[str]) -> None:
         _bytecode_cache(python, "compile", *parts)
 
 
-def save_bytecode(python: Path, since_ns: int) -> None:
+def save_bytecode(python: Path, since_ns: int, *, wait: bool = True) -> runner.Background | None:
     """Add to webkit's cache the bytecode that the venv's Python wrote from `since_ns` on
-    (a time.time_ns())."""
-    _bytecode_cache(python, "save", str(since_ns))
+    (a time.time_ns()). With wait=False it runs in the background: the caller collects it."""
+    if wait:
+        _bytecode_cache(python, "save", str(since_ns))
+        return None
+    argv = _bytecode_cache_argv(python, "save", str(since_ns))
+    return runner.Background(argv) if argv is not None else None
 
 
 def select_installer(kind: str) -> Installer:

@@ -386,6 +386,19 @@ def _prepare_database(proj) -> bool:
 
 
 def _finish(plan: Plan, target: Path, resolution: venvs.Resolution | None = None) -> None:
+    from webkit_cli import runner
+
+    unfinished: list[runner.Background] = []  # started by a step, collected at the end
+    try:
+        _steps(plan, target, resolution, unfinished)
+        for job in unfinished:  # caching the migration's bytecode while git ran: a failure
+            job.result(timeout=120)  # costs only the next project's time
+    finally:
+        for job in unfinished:  # Ctrl-C or a failure: it stops with webkit
+            job.cancel()
+
+
+def _steps(plan: Plan, target: Path, resolution: venvs.Resolution | None, unfinished: list) -> None:
     from webkit_cli import environment, project
 
     proj = project.load(target)
@@ -414,7 +427,9 @@ def _finish(plan: Plan, target: Path, resolution: venvs.Resolution | None = None
                 "Applying the migrations while the dev tools install",
                 "Applied the initial migration and installed the dev tools",
             ) as step:
-                count = environment.install_dev_while_migrating(proj, plan.installer)
+                count = environment.install_dev_while_migrating(
+                    proj, plan.installer, unfinished=unfinished
+                )
                 step.note = f"({count} packages in all)"
     if plan.git:
         with console.step(
