@@ -279,3 +279,19 @@ def test_where_the_cache_is(monkeypatch, tmp_path):
     assert cache_dir() == tmp_path / "xdg" / "webkit"
     monkeypatch.setenv("WEBKIT_NO_CACHE", "1")
     assert cache_dir() is None
+
+
+def test_a_new_projects_own_modules_are_compiled_where_it_imports_them(tmp_path):
+    from webkit_cli.venvs import compile_project
+
+    root = tmp_path / "shop"
+    for folder in ("shop", "migrations/versions", "tests", ".venv/lib", "static"):
+        (root / folder).mkdir(parents=True)
+        (root / folder / "mod.py").write_text(MODULE.format(1))
+    (root / "wsgi.py").write_text("app = None\n")
+    compile_project(Path(sys.executable), root)
+    compiled = sorted(str(p.parent.parent.relative_to(root)) for p in root.rglob("*.pyc"))
+    assert compiled == ["migrations/versions", "shop"]
+    before = pycs(root)
+    run_in(root / "shop", "import mod")
+    assert pycs(root) == before  # Python took them as they are

@@ -443,6 +443,23 @@ def compile_bytecode(python: Path, parts: Sequence[str]) -> None:
         _bytecode_cache(python, "compile", *parts)
 
 
+# Folders of a project that hold no module the app imports.
+_NOT_APP_CODE = frozenset({"tests", "node_modules", "instance", "static", "staticfiles"})
+
+
+def compile_project(python: Path, root: Path) -> None:
+    """Bytecode for the project's own modules (its package, Django's config/, Flask's
+    migrations/), which the first migration would otherwise compile as it imports them. Not
+    cached: no other project has the same sources."""
+    folders = [
+        str(entry)
+        for entry in sorted(root.iterdir())
+        if entry.is_dir() and not entry.name.startswith(".") and entry.name not in _NOT_APP_CODE
+    ]
+    if folders:
+        runner.run([str(python), "-I", str(_BYTECODE_CACHE), "compile", "", str(root), *folders])
+
+
 def save_bytecode(python: Path, since_ns: int, *, wait: bool = True) -> runner.Background | None:
     """Add to webkit's cache the bytecode that the venv's Python wrote from `since_ns` on
     (a time.time_ns()). With wait=False it runs in the background: the caller collects it."""
