@@ -172,7 +172,9 @@ def test_a_project_that_recompiles_a_linked_pyc_changes_no_other_project(tmp_pat
     script("restore", cache, second)
     module = second / "pkg" / "mod.py"
     module.unlink()  # as an editor saves: a new file in its place
-    module.write_text(MODULE.format(7))
+    module.write_text(MODULE.format(7))  # the same size: only the mtime tells (whole seconds)
+    stat = module.stat()
+    os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
     assert run_in(second, "import pkg.mod; print(pkg.mod.answer())") == "7"
     assert run_in(first, "import pkg.mod; print(pkg.mod.answer())") == "1"
     third = linked_site(tmp_path / "third", store)
