@@ -162,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             section.load = (before, load_average())
             section.seconds = time.monotonic() - clock
             sections.append(section)
+            ctx.empty_trash()
         metrics = {k: v for s in sections for k, v in s.metrics.items()}
         reasons = {s.key: s.skipped for s in sections if s.skipped}
         outcomes = budgets.evaluate(metrics, set(chosen), fws, reasons)

@@ -262,10 +262,10 @@ def interleave(
 ) -> dict[str, list[Sample]]:
     """Run the cases in turn, A B A B ..., `rounds` times; each call gets its round number.
 
-    Before each, sync(2) writes out what earlier runs (and their clean-up) left to the disk:
-    otherwise the kernel flushes it, and on a disk mounted with `discard` trims what they
-    deleted, during whichever case runs next (a warm Django `webkit new` took 0.8-1.2 s longer
-    right after a project's deletion than after a sync)."""
+    Before each, sync(2) writes out what earlier runs left to the disk: otherwise the kernel
+    flushes it during whichever case runs next (a warm Django `webkit new` took 0.8-1.2 s longer
+    right after a project's deletion than after a sync; sections now delete their projects only
+    when they end, see Context.empty_trash)."""
     results: dict[str, list[Sample]] = {name: [] for name in cases}
     for index in range(rounds):
         for name, run in cases.items():

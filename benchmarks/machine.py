@@ -182,16 +182,17 @@ def mount_options(path: Path, mounts: Path = Path("/proc/mounts")) -> tuple[str,
 def disk_line(workspace: Path) -> str:
     kind, options = mount_options(workspace.resolve())
     trim = (
-        f" The workspace's file system ({kind}) is mounted with `discard`: what a run deletes is "
-        "trimmed when the journal commits, which slowed the next run by up to a second before "
-        "the harness synced."
+        f" The workspace's file system ({kind}) is mounted with `discard`: what is deleted is "
+        "trimmed when the journal commits."
         if "discard" in options
         else ""
     )
     return (
-        "Disk: before each measured run the harness calls sync(2), so that what earlier runs "
-        "wrote, and the clean-up of their projects, reach the disk outside the measured time "
-        f"rather than during the next run, whichever route that is.{trim}"
+        "Disk: the projects and cold caches of a section are deleted when the section ends, not "
+        "between its runs (deleting a Django `.venv`'s thousands of hard links and folders "
+        "slowed the next install of the same files), and before each measured run the harness "
+        "calls sync(2), so that what earlier runs wrote reaches the disk outside the measured "
+        f"time rather than during the next run, whichever route that is.{trim}"
     )
 
 

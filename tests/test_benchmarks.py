@@ -300,3 +300,18 @@ def test_quick_benchmark_run_writes_the_report(tmp_path: Path):
         assert missed == 0
     leftovers = [p for p in tmp_path.iterdir() if p.name.startswith("webkit-bench-")]
     assert not leftovers, "the benchmark workspace must be removed"
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_what_a_section_discards_is_deleted_when_it_ends_not_between_runs(tmp_path, keep):
+    from types import SimpleNamespace
+
+    from benchmarks.context import Context
+
+    ctx = Context(SimpleNamespace(keep=keep), None, tmp_path, tmp_path)
+    run = ctx.scratch("new-django-warm-webkit")
+    (run / "project").mkdir()
+    ctx.discard(run)
+    assert run.is_dir()  # the next measured run does not pay for deleting it
+    ctx.empty_trash()
+    assert run.is_dir() == keep
