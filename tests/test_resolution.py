@@ -164,9 +164,19 @@ def test_new_installs_the_resolved_versions_from_a_cold_cache_and_then_from_the_
     assert not any("flask>=3.1,<4" in line for line in installs), installs  # no second try
     assert "pip compile" in warm.stdout
 
+    # uv, not virtualenv, put pip into .venv (with the pins, from its cache), and no lock lists it
+    assert re.search(r" pip==[0-9]", installs[0]), installs
+    for name in ("cold", "warm"):
+        site = next((tmp_path / name / ".venv" / "lib").glob("python3.*/site-packages"))
+        (record,) = site.glob("pip-*.dist-info")
+        assert (record / "INSTALLER").read_text().strip() == "uv"
+        assert in_venv(tmp_path / name, "-m", "pip", "--version").returncode == 0
+        assert (tmp_path / name / ".venv" / "bin" / "pip").is_file()
+
     # the same versions, and working projects
     lock = [line for line in (tmp_path / "cold" / "requirements.lock").read_text().splitlines()]
     assert lock == (tmp_path / "warm" / "requirements.lock").read_text().splitlines()
+    assert not [line for line in lock if line.lower().startswith("pip==")]
     check = in_venv(tmp_path / "warm", "-m", "flask", "--app", "warm", "db", "current")
     assert check.returncode == 0 and "(head)" in check.stdout, check.stdout + check.stderr
     assert list((tmp_path / "tmp").iterdir()) == []  # no scratch file left behind
@@ -193,7 +203,19 @@ def test_no_room_for_the_resolution_leaves_the_install_to_resolve(tmp_path, monk
     monkeypatch.undo()
     started = new._start_resolution(plan, scaffold.template_dir("flask"))
     assert isinstance(started, venvs.Resolution)  # the same plan, with room: it starts
+    source = (started._folder / "requirements.in").read_text().splitlines()
+    assert source[-1] == "pip" and any(line.startswith("flask") for line in source)
     started.cancel()
+
+
+@pytest.mark.parametrize("pip", [True, False])
+def test_a_venv_gets_pip_from_virtualenv_unless_the_installer_brings_it(tmp_path, pip):
+    interpreter = venvs.Interpreter(path=sys.executable, version=tuple(sys.version_info[:3]))
+    python = venvs.create_venv(interpreter, tmp_path / ".venv", pip=pip)
+    assert python.is_file() and (tmp_path / ".venv" / "pyvenv.cfg").is_file()
+    assert (tmp_path / ".venv" / "bin" / "pip").exists() == pip
+    found = list((tmp_path / ".venv" / "lib").glob("python3.*/site-packages/pip"))
+    assert bool(found) == pip
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ migrate."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from webkit_cli import runner, venvs
 from webkit_cli.errors import StepFailed
 from webkit_cli.project import Project
@@ -20,16 +22,17 @@ def install_runtime(
     *,
     upgrade: bool = False,
     pins: list[str] | None = None,
+    seed: Sequence[str] = (),
 ) -> int:
     """Install the runtime dependencies and write requirements.lock. Returns the package count.
 
     `pins`: the exact versions resolved for these dependencies moments ago (venvs.Resolution),
-    tried from the installer's cache first."""
-    if project.dependencies:
+    tried from the installer's cache first. `seed`: what a .venv created without it gets too
+    (pip), and no lock file lists."""
+    wanted = [*project.dependencies, *seed]
+    if wanted:
         extra = ["--upgrade"] if upgrade else []
-        installer.install(
-            project.python, [*extra, *project.dependencies], project.root, offline_first=pins
-        )
+        installer.install(project.python, [*extra, *wanted], project.root, offline_first=pins)
     runtime = installer.freeze(project.python, project.root)
     venvs.write_lock(project.lock_file, runtime, installer.name, "Runtime dependencies")
     return len(runtime)

@@ -119,8 +119,10 @@ def _print_plan(plan: Plan, files: list[str]) -> None:
         out.print(f"   {console.escape(path)}")
     n = 2
     if plan.interpreter is not None:
+        no_pip = " --no-pip (uv installs pip with the dependencies)" if _seed_packages(plan) else ""
         out.print(
-            f"\n[bold]{n}. Create .venv[/bold]: virtualenv .venv --python {plan.interpreter.path}"
+            f"\n[bold]{n}. Create .venv[/bold]: virtualenv .venv --python "
+            f"{plan.interpreter.path}{no_pip}"
         )
         n += 1
     if plan.installer is not None:
@@ -346,6 +348,13 @@ def new(
     _summary(plan, started)
 
 
+def _seed_packages(plan: Plan) -> tuple[str, ...]:
+    """pip, when the installer puts it into .venv with the dependencies rather than virtualenv."""
+    if plan.installer is not None and plan.installer.installs_pip:
+        return venvs.SEED_PACKAGES
+    return ()
+
+
 def _start_resolution(plan: Plan, template: Path) -> venvs.Resolution | None:
     """Start resolving the runtime dependencies now, while the project renders and .venv is
     created: the index's round trips (a quarter of a second or more) then cost nothing."""
@@ -361,6 +370,7 @@ def _start_resolution(plan: Plan, template: Path) -> venvs.Resolution | None:
         return None  # the render itself reports what is wrong
     if not requirements:
         return None
+    requirements = [*requirements, *_seed_packages(plan)]
     try:
         return plan.installer.start_resolution(plan.interpreter, requirements, plan.target.parent)
     except OSError:  # no temporary folder to write in, say: the install resolves by itself
@@ -402,20 +412,22 @@ def _steps(plan: Plan, target: Path, resolution: venvs.Resolution | None, unfini
     from webkit_cli import environment, project
 
     proj = project.load(target)
+    if plan.installer is not None:
+        plan.installer = plan.installer.usable()  # its check has had the render's time to end
+    seed = _seed_packages(plan)
     if plan.interpreter is not None:
         with console.step(
             f"Creating .venv (Python {plan.interpreter.short_version})",
             f"Created .venv with Python {'.'.join(map(str, plan.interpreter.version))}",
         ):
-            venvs.create_venv(plan.interpreter, proj.venv)
+            venvs.create_venv(plan.interpreter, proj.venv, pip=not seed)
     if plan.installer is not None:
-        plan.installer = plan.installer.usable()  # its check has had the render's time to end
         name = plan.installer.name
         with console.step(
             f"Installing the dependencies with {name}", "Installed the dependencies"
         ) as step:
             pins = resolution.pins() if resolution is not None else None
-            count = environment.install_runtime(proj, plan.installer, pins=pins)
+            count = environment.install_runtime(proj, plan.installer, pins=pins, seed=seed)
             step.note = f"({count} packages with {name})"
         if not _prepare_database(proj):
             plan.database_skipped = True
