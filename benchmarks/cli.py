@@ -17,7 +17,15 @@ import traceback
 from pathlib import Path
 
 from benchmarks import budgets, machine
-from benchmarks.context import Context, Options, find_tools, load_average, make_workspace, now_utc
+from benchmarks.context import (
+    Context,
+    Options,
+    compile_webkit,
+    find_tools,
+    load_average,
+    make_workspace,
+    now_utc,
+)
 from benchmarks.harness import BenchmarkError
 from benchmarks.report import Section, Table, render
 from benchmarks.sections import MODULES, ORDER
@@ -134,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
 
     workspace = make_workspace(args.tmp)
     ctx = Context(options=options, tools=tools, workspace=workspace, templates=templates_root())
+    ctx.notes.append(compile_webkit(tools.webkit))
     given = sys.argv[1:] if argv is None else argv
     command = " ".join(["python -m benchmarks", *(shlex.quote(a) for a in given)])
     ctx.say(f"workspace {workspace}; sections {', '.join(chosen)}; frameworks {', '.join(fws)}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -60,6 +61,39 @@ class Tools:
     cookiecutter: Path
     virtualenv: Path
     wrk: str | None
+
+
+def compile_webkit(webkit: Path) -> str:
+    """Bytecode for the modules of the webkit that `webkit` runs, as pip writes it when it
+    installs webkit from a wheel (the README's `pip install .`). A checkout installed with
+    `pip install -e` has none, and where PYTHONDONTWRITEBYTECODE is set (as here) Python never
+    writes it: every run would compile webkit's own modules again (about 45 ms on this host).
+    Returns what was done, for the conditions."""
+    try:
+        first = webkit.read_bytes().split(b"\n", 1)[0]
+    except OSError:
+        return "webkit's own bytecode: not checked (its executable cannot be read)."
+    python = first[2:].decode(errors="replace").strip() if first.startswith(b"#!") else ""
+    code = (
+        "import compileall, os, webkit_cli; "
+        "folder = os.path.dirname(webkit_cli.__file__); "
+        "print(int(compileall.compile_dir(folder, quiet=1)), folder)"
+    )
+    try:
+        done = subprocess.run(
+            [python or sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"webkit's own bytecode: could not be compiled ({exc})."
+    ok, _, folder = done.stdout.strip().partition(" ")
+    if done.returncode != 0 or ok != "1":
+        return f"webkit's own bytecode: could not be compiled ({done.stderr.strip()[-200:]})."
+    return (
+        f"webkit's own modules ({folder}) have bytecode, compiled before the runs as pip "
+        "compiles it when it installs webkit (`pip install .`, as the README says); an "
+        "editable install would otherwise compile them at every start here, where "
+        "PYTHONDONTWRITEBYTECODE is set."
+    )
 
 
 def find_tools(webkit: str | None = None) -> Tools:
@@ -121,6 +155,7 @@ class Context:
     warm: Caches = field(init=False)
     _locks: dict[str, Path] = field(default_factory=dict)
     _trash: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # for the conditions
     _ids: int = 0
 
     def __post_init__(self) -> None:

@@ -241,6 +241,7 @@ def conditions(ctx: Context, command: str) -> list[str]:
         bytecode_line,
         *([reclaim] if (reclaim := page_cache_reclaim()) else []),
         disk_line(ctx.workspace),
+        *ctx.notes,
         "Variables that would change the apps or the tools (`APP_ENV`, `SECRET_KEY`, "
         "`DATABASE_URL`, `WEB_CONCURRENCY`, `GUNICORN_*`, cache locations, ...) are removed from "
         "the measured commands' environment; `NO_COLOR=1` is set.",

@@ -315,3 +315,18 @@ def test_what_a_section_discards_is_deleted_when_it_ends_not_between_runs(tmp_pa
     assert run.is_dir()  # the next measured run does not pay for deleting it
     ctx.empty_trash()
     assert run.is_dir() == keep
+
+
+def test_webkit_is_measured_with_its_bytecode_as_pip_would_have_installed_it(tmp_path: Path):
+    import importlib.util
+
+    import webkit_cli
+    from benchmarks.context import compile_webkit
+
+    script = tmp_path / "webkit"
+    script.write_text(f"#!{sys.executable}\nimport webkit_cli.cli\n")
+    note = compile_webkit(script)
+    folder = Path(webkit_cli.__file__).parent
+    assert f"({folder}) have bytecode" in note
+    assert Path(importlib.util.cache_from_source(str(folder / "cli.py"))).is_file()
+    assert "not checked" in compile_webkit(tmp_path / "missing")
