@@ -120,3 +120,37 @@ def test_one_file_renders_as_the_whole_render_writes_it(tmp_path, database):
     assert ("psycopg[binary]" in alone) is (database == "postgres")
     with pytest.raises(StepFailed, match="could not be rendered"):
         scaffold.render_one(template, values, "no-such-file.toml")
+
+
+def _tree(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        str(p.relative_to(root)): (p.read_bytes(), stat.S_IMODE(p.stat().st_mode))
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("framework", ["flask", "django"])
+def test_files_without_jinja_are_copied_and_the_project_is_what_cookiecutter_renders(
+    tmp_path, framework
+):
+    from cookiecutter.generate import generate_context, generate_files
+    from cookiecutter.prompt import prompt_for_config
+
+    template = scaffold.template_dir(framework)
+    values = {"project_name": "my shop", "secret_key": "s3cret", "database": "postgres"}
+    plain = scaffold._plain_files(template)
+    assert any(p.endswith(".gitignore") for p in plain)  # a file with no Jinja in it
+    assert not any(p.endswith("pyproject.toml") for p in plain)  # a template
+    webkit = scaffold.render(template, values, tmp_path / "webkit")
+
+    # cookiecutter alone, every file through Jinja (but for the template's own copy-only list)
+    context = generate_context(str(template / "cookiecutter.json"), {}, values)
+    context["cookiecutter"] = prompt_for_config(context, no_input=True)
+    (tmp_path / "cc").mkdir()
+    alone = Path(generate_files(str(template), context, str(tmp_path / "cc"), accept_hooks=False))
+    ours, theirs = _tree(webkit), _tree(alone)
+    assert ours.keys() == theirs.keys() and len(ours) > 30
+    different = [name for name in ours if ours[name] != theirs[name] and name != ".env"]
+    assert different == []  # .env differs only by its mode: webkit makes it private
+    assert ours[".env"][0] == theirs[".env"][0]
