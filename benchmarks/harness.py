@@ -260,16 +260,10 @@ def interleave(
     rounds: int,
     progress: Callable[[str], None] = lambda _m: None,
 ) -> dict[str, list[Sample]]:
-    """Run the cases in turn, A B A B ..., `rounds` times; each call gets its round number.
-
-    Before each, sync(2) writes out what earlier runs left to the disk: otherwise the kernel
-    flushes it during whichever case runs next (a warm Django `webkit new` took 0.8-1.2 s longer
-    right after a project's deletion than after a sync; sections now delete their projects only
-    when they end, see Context.empty_trash)."""
+    """Run the cases in turn, A B A B ..., `rounds` times; each call gets its round number."""
     results: dict[str, list[Sample]] = {name: [] for name in cases}
     for index in range(rounds):
         for name, run in cases.items():
-            os.sync()
             sample = run(index)
             results[name].append(sample)
             progress(f"round {index + 1}/{rounds}: {name}: {format_seconds(sample.wall)}")
