@@ -403,23 +403,34 @@ def test_a_full_disk_during_the_render_leaves_nothing(tmp_path):
 
 
 @pytest.mark.e2e
-def test_a_full_disk_while_creating_the_venv_keeps_the_project_and_no_half_venv(tmp_path):
-    """The render fits in 2 MiB, .venv does not: the project is kept, the half-made .venv
-    removed (a half-made one can look healthy to the next `webkit setup`)."""
+@pytest.mark.parametrize("installer", ["pip", "uv"])
+def test_a_full_disk_after_the_render_keeps_the_project_and_no_half_venv(tmp_path, installer):
+    """The render fits in 2 MiB, the environment does not: the project is kept. With pip,
+    virtualenv's seeding of pip fills the disk, and the half-made .venv is removed (a half-made
+    one can look healthy to the next `webkit setup`). With uv, .venv is made without pip and
+    uv's install fills the disk: .venv stays, marked as not finished, for `setup` to recreate."""
+    from webkit_cli.venvs import INCOMPLETE_MARKER
+
     need_private_mounts()
     disk = tmp_path / "disk"
     disk.mkdir()
+    new = [sys.executable, "-m", "webkit_cli", "new", "shop", "--no-git", "-y"]
     result, left = run_with_mount(
         disk,
         [["mount", "-t", "tmpfs", "-o", "size=2m", "webkit-test", str(disk)]],
-        [sys.executable, "-m", "webkit_cli", "new", "shop", "--no-git", "-y"],
+        [*new, "--installer", installer],
         cwd=disk,
         walk=True,
     )
-    assert_clear_failure(result, 1, "creating .venv with Python", "webkit setup")
+    failed = "creating .venv with Python" if installer == "pip" else "uv failed to install"
+    assert_clear_failure(result, 1, failed, "webkit setup")
     assert "No space left on device" in result.stderr
     assert "shop/pyproject.toml" in left and "shop/.env" in left
-    assert not [path for path in left if path.startswith("shop/.venv")]
+    venv = [path for path in left if path.startswith("shop/.venv")]
+    if installer == "pip":
+        assert venv == []
+    else:
+        assert f"shop/.venv/{INCOMPLETE_MARKER}" in venv
     assert not [path for path in left if not path.startswith("shop")]
 
 
