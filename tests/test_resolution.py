@@ -255,3 +255,26 @@ def test_asking_for_uv_that_does_not_run_fails_before_anything_is_written(tmp_pa
     monkeypatch.setattr(venvs, "uv_binary", lambda: str(uv_stand_in(tmp_path, 1)))
     with pytest.raises(UsageError, match="uv was requested but its binary"):
         venvs.select_installer("uv")
+
+
+def test_a_failure_is_reported_by_its_last_message_with_the_lines_uv_wrapped():
+    uv = (
+        "warning: Failed to hardlink files; falling back to full copy.\n"
+        "         If the cache and target directories are on different filesystems, ...\n"
+        "error: Failed to install: gunicorn-27.0.1-py3-none-any.whl (gunicorn==27.0.1)\n"
+        "  cause: Failed to copy to `/p/site-packages/gunicorn/util.py`\n"
+        "  cause: failed to copy file to /p/site-packages/gunicorn/.tmpf: No space left on"
+        " device (os\n"
+        "         error 28)\n"
+    )
+    result = runner.Result(["uv"], 2, uv)
+    assert result.tail() == (
+        "cause: failed to copy file to /p/site-packages/gunicorn/.tmpf: "
+        "No space left on device (os error 28)"
+    )
+    assert result.tail(2).startswith("cause: Failed to copy to `/p/site-packages/gunicorn/util")
+    traceback = 'Traceback (most recent call last):\n  File "x.py", line 1\nValueError: boom\n'
+    assert runner.Result(["python"], 1, traceback).tail() == "ValueError: boom"
+    pip = "ERROR: Could not find a version\nERROR: No matching distribution found for nope\n"
+    assert runner.Result(["pip"], 1, pip).tail() == "ERROR: No matching distribution found for nope"
+    assert runner.Result(["x"], 3, "\n  \n").tail() == "exit status 3"

@@ -12,6 +12,9 @@ from pathlib import Path
 from webkit_cli import console
 from webkit_cli.errors import StepFailed
 
+# Indented lines that start a message of their own rather than continue the one above.
+_MESSAGE_STARTS = ("error:", "cause:", "caused by:", "warning:", "hint:", "help:", "note:")
+
 
 @dataclass(frozen=True)
 class Result:
@@ -24,8 +27,19 @@ class Result:
         return self.returncode == 0
 
     def tail(self, lines: int = 1) -> str:
-        meaningful = [line.strip() for line in self.output.splitlines() if line.strip()]
-        return " | ".join(meaningful[-lines:]) if meaningful else f"exit status {self.returncode}"
+        """The last `lines` messages of the output, each on one line. A message is a line and
+        the indented lines that continue it: uv wraps a long cause onto indented lines, so the
+        last line alone can be "error 28)"."""
+        messages: list[str] = []
+        for raw in self.output.splitlines():
+            text = raw.strip()
+            if not text:
+                continue
+            if messages and raw[:1].isspace() and not text.lower().startswith(_MESSAGE_STARTS):
+                messages[-1] += f" {text}"
+            else:
+                messages.append(text)
+        return " | ".join(messages[-lines:]) if messages else f"exit status {self.returncode}"
 
 
 def child_env(extra: Mapping[str, str] | None = None, venv: Path | None = None) -> dict[str, str]:
