@@ -543,7 +543,7 @@ def test_ctrl_c_while_the_bytecode_is_restored_starts_no_migration(tmp_path, mon
 
     monkeypatch.setattr(venvs, "restore_bytecode", restore)
     monkeypatch.setattr(venvs, "compile_bytecode", lambda *args: started.append("compile"))
-    monkeypatch.setattr(venvs, "save_bytecode", lambda *args: started.append("save"))
+    monkeypatch.setattr(venvs, "start_saving_bytecode", lambda *args: started.append("save"))
     monkeypatch.setattr(environment, "migrate", lambda proj: started.append("migrate"))
     monkeypatch.setattr(environment, "install_dev", install_dev)
 
@@ -553,7 +553,7 @@ def test_ctrl_c_while_the_bytecode_is_restored_starts_no_migration(tmp_path, mon
 
     monkeypatch.setattr(runner, "stop_children", stop_children)
     with pytest.raises(KeyboardInterrupt):
-        environment.install_dev_while_migrating(project, venvs.UvInstaller("uv"))
+        environment.install_dev_while_migrating(project, venvs.UvInstaller("uv"), unfinished=[])
     assert started == []
 
 
@@ -589,7 +589,7 @@ def test_the_migration_and_the_dev_install_stop_together(tmp_path, monkeypatch, 
     expected = {"migration": StepFailed, "install": StepFailed, "ctrl-c": KeyboardInterrupt}
     started = time.monotonic()
     with pytest.raises(expected[failure]) as raised:
-        environment.install_dev_while_migrating(project, venvs.UvInstaller("uv"))
+        environment.install_dev_while_migrating(project, venvs.UvInstaller("uv"), unfinished=[])
     assert time.monotonic() - started < 10
     if failure == "migration":
         assert "boom" in str(raised.value.message)

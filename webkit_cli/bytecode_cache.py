@@ -27,9 +27,10 @@ installed by uv has the same modification time in every project, and so the same
 by the source's hash, time and size, as a hard link; a restore then links it into __pycache__:
 one link(2) instead of writing a new file, which on some disks costs twenty times more. Python
 never writes a .pyc in place (it writes a new file and renames it), so a project that recompiles
-one never changes the cache's, nor another project's. Code objects keep the
-path they were compiled from; an import replaces it with the module's own path (importlib's
-_fix_co_filename), as it does for a project that was moved. Every write is a new file renamed
+one never changes the cache's, nor another project's.
+
+Code objects keep the path they were compiled from; an import replaces it with the module's own
+path (importlib's _fix_co_filename), as it does for a project that was moved. Every write is a new file renamed
 into place, so that processes sharing the cache, or importing meanwhile, never see half a file.
 A failure to read or write the cache only costs the compilation it would have saved.
 """
@@ -57,17 +58,18 @@ def _header(mtime: float, size: int) -> bytes:
     )
 
 
-def _write_atomic(path: str, data: bytes, made: set[str]) -> None:
-    """Write `data` to a new file beside `path`, then rename it into place."""
+def _make_folder(path: str, made: set[str]) -> None:
     folder = os.path.dirname(path)
     if folder not in made:
         os.makedirs(folder, exist_ok=True)
         made.add(folder)
-    temporary = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+
+
+@contextlib.contextmanager
+def _renamed_into_place(temporary: str, path: str):
+    """Rename the new file `temporary` to `path` once the body is done; remove it on failure."""
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
+        yield
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -75,12 +77,18 @@ def _write_atomic(path: str, data: bytes, made: set[str]) -> None:
         raise
 
 
+def _write_atomic(path: str, data: bytes, made: set[str]) -> None:
+    """Write `data` to a new file beside `path`, then rename it into place."""
+    _make_folder(path, made)
+    temporary = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with _renamed_into_place(temporary, path), os.fdopen(fd, "wb") as out:
+        out.write(data)
+
+
 def _link_atomic(existing: str, path: str, made: set[str]) -> None:
     """Make `path` a hard link to `existing`, replacing what `path` was."""
-    folder = os.path.dirname(path)
-    if folder not in made:
-        os.makedirs(folder, exist_ok=True)
-        made.add(folder)
+    _make_folder(path, made)
     try:
         os.link(existing, path)
         return
@@ -88,17 +96,8 @@ def _link_atomic(existing: str, path: str, made: set[str]) -> None:
         pass
     temporary = f"{path}.{os.getpid()}.tmp"
     os.link(existing, temporary)
-    try:
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def _shared(stat: os.stat_result) -> bool:
-    """A source with other links (uv's cache): its time recurs in other projects."""
-    return stat.st_nlink > 1
+    with _renamed_into_place(temporary, path):
+        pass
 
 
 class Cache:
@@ -131,8 +130,9 @@ class Cache:
 
     @staticmethod
     def linked(entry: str, stat: os.stat_result) -> str:
-        """Where the whole .pyc for this entry's source, with this time and size, is kept."""
-        if not entry:
+        """Where the whole .pyc for this entry's source, with this time and size, is kept; ""
+        for a source with no other link (not uv's): its time recurs in no other project."""
+        if not entry or stat.st_nlink <= 1:
             return ""
         return f"{entry}-{int(stat.st_mtime) & 0xFFFFFFFF:x}-{stat.st_size & 0xFFFFFFFF:x}.pyc"
 
@@ -199,7 +199,7 @@ def _restore(cache: Cache, modules, compile_missing: bool) -> tuple[int, int]:
             with open(path, "rb") as f:
                 source = f.read()
             entry = cache.entry(source)
-            linked = cache.linked(entry, stat) if _shared(stat) else ""
+            linked = cache.linked(entry, stat)
             if linked and cache.link_into(linked, pyc, stat):
                 restored += 1
                 continue
@@ -261,8 +261,7 @@ def save(cache: Cache, site: str, since_ns: int) -> int:
                 with open(source_path, "rb") as f:
                     entry = cache.entry(f.read())
                 saved += cache.put(entry, data[HEADER:])
-                if _shared(stat):
-                    cache.keep_linked(pyc, cache.linked(entry, stat))
+                cache.keep_linked(pyc, cache.linked(entry, stat))
             except (OSError, ValueError):
                 continue
     return saved

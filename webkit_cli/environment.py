@@ -62,13 +62,13 @@ def install_dev_while_migrating(
     project: Project,
     installer: venvs.Installer,
     *,
-    unfinished: list[runner.Background] | None = None,
+    unfinished: list[runner.Background],
 ) -> int:
     """Apply the migrations (they need only the runtime packages, installed by now) while the
     dev group installs. Returns the package count.
 
-    `unfinished`: given, what is left once both are done (caching the bytecode the migration
-    wrote) is started in the background and added to it, for the caller to collect later.
+    What is left once both are done (caching the bytecode the migration wrote) is started in
+    the background and added to `unfinished`, for the caller to collect or stop.
 
     The migration mostly imports, and an import compiles what has no bytecode yet: for a new
     project that is most of the framework, seconds of CPU on one core. So first the installed
@@ -76,8 +76,8 @@ def install_dev_while_migrating(
     fraction of a second, while the project's own modules compile on the other core; then,
     while the migration runs, the framework's largest packages, which it imports most of, are
     compiled on the other core where the cache lacked them; and what the migration compiled
-    itself is cached after it. uv's install mostly waits on the
-    network and the disk. pip compiles as it installs.
+    itself is cached after it. uv's install mostly waits on the network and the disk. pip
+    compiles as it installs.
 
     The dev install does not replace a runtime package under the running migration: without
     --upgrade, uv and pip keep installed versions that satisfy the dev group's requirements.
@@ -107,9 +107,8 @@ def install_dev_while_migrating(
             since = time.time_ns()
             migrate(project)
             if bytecode and not stopping.is_set():
-                later = unfinished is not None
-                job = venvs.save_bytecode(project.python, since, wait=not later)
-                if later and job is not None:
+                job = venvs.start_saving_bytecode(project.python, since)
+                if job is not None:
                     unfinished.append(job)
 
         migration = pool.submit(migrate_with_bytecode)

@@ -7,6 +7,7 @@ the target path only ever appears whole.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import shutil
 import tempfile
@@ -42,7 +43,8 @@ def template_dir(name: str) -> Path:
 _JINJA_MARKERS = (b"{{", b"{%", b"{#")
 
 
-def _plain_files(template: Path) -> list[str]:
+@functools.cache  # `new` renders twice (pyproject.toml alone, then all); the files stay put
+def _plain_files(template: Path) -> tuple[str, ...]:
     """The files of `template` that a render would write back unchanged (no Jinja in them, and
     "\n" line ends, which cookiecutter keeps), as patterns for cookiecutter's
     `_copy_without_render`: copied, rather than sniffed by binaryornot and compiled by Jinja,
@@ -56,7 +58,7 @@ def _plain_files(template: Path) -> list[str]:
     try:
         root = Path(find_template(template, Environment(autoescape=True)))
     except Exception:  # the render itself reports a template it cannot use
-        return []
+        return ()
     plain = []
     for path in sorted(root.rglob("*")):
         try:
@@ -70,7 +72,7 @@ def _plain_files(template: Path) -> list[str]:
         except UnicodeDecodeError:
             continue  # cookiecutter copies binary files as they are anyway
         plain.append(glob.escape(str(path.relative_to(root))))
-    return plain
+    return tuple(plain)
 
 
 def render_context(template: Path, values: dict[str, Any]) -> dict[str, Any]:

@@ -427,8 +427,12 @@ def _bytecode_cache_argv(python: Path, command: str, *args: str) -> list[str] | 
     cache = cache_dir()
     if site is None or (cache is None and command != "compile"):
         return None
-    root = "" if cache is None else str(cache)
-    return [str(python), "-I", str(_BYTECODE_CACHE), command, root, str(site), *args]
+    return _script_argv(python, command, "" if cache is None else str(cache), site, *args)
+
+
+def _script_argv(python: Path, command: str, cache: str, site: Path, *args: str) -> list[str]:
+    """bytecode_cache.py's command line (cache "": none), run by the venv's own Python."""
+    return [str(python), "-I", str(_BYTECODE_CACHE), command, cache, str(site), *args]
 
 
 def _bytecode_cache(python: Path, command: str, *args: str) -> None:
@@ -468,15 +472,17 @@ def compile_project(python: Path, root: Path) -> None:
         if entry.is_dir() and not entry.name.startswith(".") and entry.name not in _NOT_APP_CODE
     ]
     if folders:
-        runner.run([str(python), "-I", str(_BYTECODE_CACHE), "compile", "", str(root), *folders])
+        runner.run(_script_argv(python, "compile", "", root, *folders))
 
 
-def save_bytecode(python: Path, since_ns: int, *, wait: bool = True) -> runner.Background | None:
+def save_bytecode(python: Path, since_ns: int) -> None:
     """Add to webkit's cache the bytecode that the venv's Python wrote from `since_ns` on
-    (a time.time_ns()). With wait=False it runs in the background: the caller collects it."""
-    if wait:
-        _bytecode_cache(python, "save", str(since_ns))
-        return None
+    (a time.time_ns())."""
+    _bytecode_cache(python, "save", str(since_ns))
+
+
+def start_saving_bytecode(python: Path, since_ns: int) -> runner.Background | None:
+    """save_bytecode in the background: the caller collects it (result) or stops it (cancel)."""
     argv = _bytecode_cache_argv(python, "save", str(since_ns))
     return runner.Background(argv) if argv is not None else None
 
