@@ -537,7 +537,7 @@ def test_ctrl_c_while_the_bytecode_is_restored_starts_no_migration(tmp_path, mon
         restoring.set()
         assert killed.wait(timeout=30), "the restore was never stopped"
 
-    def install_dev(proj, installer):
+    def install_dev(proj, installer, **options):
         assert restoring.wait(timeout=30)
         raise KeyboardInterrupt
 
@@ -576,7 +576,7 @@ def test_the_migration_and_the_dev_install_stop_together(tmp_path, monkeypatch, 
         assert stopped.wait(timeout=30), "the migration was never stopped"
         raise StepFailed("applying the migrations failed: killed")
 
-    def install_dev(proj, installer):
+    def install_dev(proj, installer, **options):
         if failure == "install":
             raise StepFailed("uv failed to install the dependencies: no")
         if failure == "ctrl-c":

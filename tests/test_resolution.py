@@ -4,6 +4,7 @@ the cache lacks; and the background child it starts for that never outlives webk
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import time
@@ -48,17 +49,35 @@ def test_a_background_command_that_cannot_start_is_a_failure_not_a_crash(tmp_pat
 # venvs.Resolution, with a stand-in for uv that records what it was asked
 
 
-def fake_uv(tmp_path: Path, pins: str, status: int = 0) -> Path:
+def fake_uv(
+    tmp_path: Path,
+    pins: str,
+    status: int = 0,
+    *,
+    offline: str | None = None,
+    offline_status: int = 0,
+    gate: bool = False,
+) -> Path:
+    """A stand-in for uv's `pip compile`: it records its command line and source, writes
+    `pins` and exits with `status` (with --offline: `offline` if given, and `offline_status`).
+    `gate`: the online one waits for a file named "answer" first, so that a test decides when
+    the index has answered."""
     script = tmp_path / "uv"
     script.write_text(
         f"#!{sys.executable}\n"
-        "import sys, pathlib\n"
-        f"pathlib.Path({str(tmp_path / 'argv')!r}).write_text('\\n'.join(sys.argv[1:]))\n"
+        "import sys, pathlib, time\n"
+        f"folder = pathlib.Path({str(tmp_path)!r})\n"
+        "mode = 'offline' if '--offline' in sys.argv else 'online'\n"
+        "(folder / f'argv.{mode}').write_text('\\n'.join(sys.argv[1:]))\n"
         "source = sys.argv[sys.argv.index('--output-file') - 1]\n"
-        f"pathlib.Path({str(tmp_path / 'source')!r}).write_text(open(source).read())\n"
+        "(folder / 'source').write_text(open(source).read())\n"
+        f"if mode == 'online' and {gate!r}:\n"
+        "    while not (folder / 'answer').exists():\n"
+        "        time.sleep(0.01)\n"
         "out = sys.argv[sys.argv.index('--output-file') + 1]\n"
-        f"pathlib.Path(out).write_text({pins!r})\n"
-        f"sys.exit({status})\n"
+        f"pins = {offline!r} if mode == 'offline' and {offline!r} is not None else {pins!r}\n"
+        "pathlib.Path(out).write_text(pins)\n"
+        f"sys.exit({status} if mode == 'online' else {offline_status})\n"
     )
     script.chmod(0o755)
     return script
@@ -67,22 +86,84 @@ def fake_uv(tmp_path: Path, pins: str, status: int = 0) -> Path:
 def test_the_resolution_gives_the_pins_uv_compiled_for_the_venvs_interpreter(tmp_path):
     uv = fake_uv(tmp_path, "# a comment\nflask==3.1.3\nwerkzeug==3.1.9\n\n")
     interpreter = venvs.Interpreter(path="/opt/python3.12", version=(3, 12, 4))
-    resolution = venvs.Resolution(str(uv), interpreter, ["flask>=3.1,<4"], tmp_path)
-    assert resolution.pins() == ["flask==3.1.3", "werkzeug==3.1.9"]
-    argv = (tmp_path / "argv").read_text().splitlines()
-    assert argv[:2] == ["pip", "compile"]
-    assert argv[argv.index("--python") + 1] == "/opt/python3.12"
+    resolution = venvs.Resolution(str(uv), interpreter, {"run": ["flask>=3.1,<4"]}, tmp_path)
+    assert resolution.pins("run") == ["flask==3.1.3", "werkzeug==3.1.9"]
+    assert resolution.latest("run") == ["flask==3.1.3", "werkzeug==3.1.9"]
+    for mode in ("online", "offline"):
+        argv = (tmp_path / f"argv.{mode}").read_text().splitlines()
+        assert argv[:2] == ["pip", "compile"]
+        assert ("--offline" in argv) == (mode == "offline")
+        assert argv[argv.index("--python") + 1] == "/opt/python3.12"
     assert (tmp_path / "source").read_text() == "flask>=3.1,<4\n"
+    resolution.cancel()
     assert not resolution._folder.exists()  # its scratch files are gone
+
+
+def test_the_install_takes_uv_s_cached_versions_while_the_index_has_not_answered(tmp_path):
+    """Like npm's --prefer-offline: no wait on the index when uv's cache can resolve; what the
+    index says later is kept for the caller to catch up with."""
+    uv = fake_uv(tmp_path, "flask==3.1.3\n", offline="flask==3.1.2\n", gate=True)
+    interpreter = venvs.Interpreter(path=sys.executable, version=(3, 11, 7))
+    resolution = venvs.Resolution(str(uv), interpreter, {"run": ["flask"]}, tmp_path)
+    try:
+        assert resolution.pins("run") == ["flask==3.1.2"]
+        assert resolution.from_cache == {"run"}
+        (tmp_path / "answer").touch()
+        assert resolution.latest("run") == ["flask==3.1.3"]
+    finally:
+        resolution.cancel()
+
+
+def test_the_index_s_versions_are_taken_when_they_are_in_first(tmp_path):
+    uv = fake_uv(tmp_path, "flask==3.1.3\n", offline="flask==3.1.2\n")
+    interpreter = venvs.Interpreter(path=sys.executable, version=(3, 11, 7))
+    resolution = venvs.Resolution(str(uv), interpreter, {"run": ["flask"]}, tmp_path)
+    deadline = time.monotonic() + 30
+    while not resolution._jobs["run", "online"][0].finished() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert resolution.pins("run") == ["flask==3.1.3"]
+    assert resolution.from_cache == set()
+    resolution.cancel()
+
+
+def test_a_cache_that_cannot_resolve_waits_for_the_index(tmp_path):
+    import threading
+
+    uv = fake_uv(tmp_path, "flask==3.1.3\n", offline_status=2, gate=True)
+    interpreter = venvs.Interpreter(path=sys.executable, version=(3, 11, 7))
+    resolution = venvs.Resolution(str(uv), interpreter, {"run": ["flask"]}, tmp_path)
+    threading.Timer(0.5, (tmp_path / "answer").touch).start()  # after the cache's failure
+    assert resolution.pins("run") == ["flask==3.1.3"]
+    assert resolution.from_cache == set()
+    resolution.cancel()
 
 
 @pytest.mark.parametrize(("pins", "status"), [("flask==3.1.3\n", 1), ("", 0)])
 def test_a_failed_or_empty_resolution_gives_no_pins(tmp_path, pins, status):
     uv = fake_uv(tmp_path, pins, status)
     interpreter = venvs.Interpreter(path=sys.executable, version=(3, 11, 7))
-    resolution = venvs.Resolution(str(uv), interpreter, ["flask"], tmp_path)
-    assert resolution.pins() is None
+    resolution = venvs.Resolution(str(uv), interpreter, {"run": ["flask"]}, tmp_path)
+    if status:  # the cache resolved, the index failed: the cache's pins, then no latest
+        assert resolution.pins("run") == ["flask==3.1.3"]
+    else:
+        assert resolution.pins("run") is None
+    assert resolution.latest("run") is None
+    resolution.cancel()
     assert not resolution._folder.exists()
+
+
+def test_behind_lists_what_the_index_has_newer_than_a_lock(tmp_path):
+    from webkit_cli import environment
+
+    lock = tmp_path / "requirements.lock"
+    venvs.write_lock(lock, ["Flask==3.1.2", "itsdangerous==2.2.0", "old-thing==1"], "uv", "x")
+    latest = ["flask==3.1.2", "itsdangerous==2.2.1", "new_thing==2", "pip==26.3"]
+    assert environment.behind(lock, latest) == [
+        ("itsdangerous", "2.2.0", "2.2.1"),
+        ("new-thing", "none", "2"),
+        ("old-thing", "1", "none"),
+    ]  # names compared as PEP 503 normalises them; pip is in no lock file
+    assert environment.behind(lock, ["flask==3.1.2", "itsdangerous==2.2.0", "old-thing==1"]) == []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,7 +214,7 @@ def test_pip_has_no_offline_attempt(recorded, tmp_path):
     outcomes[:] = [0]
     venvs.PipInstaller().install(python, ["flask"], tmp_path, offline_first=["flask==3.1.3"])
     assert len(calls) == 1 and "--offline" not in calls[0] and "flask" in calls[0]
-    assert venvs.PipInstaller().start_resolution(None, ["flask"], tmp_path) is None
+    assert venvs.PipInstaller().start_resolution(None, {"run": ["flask"]}, tmp_path) is None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,8 +284,10 @@ def test_no_room_for_the_resolution_leaves_the_install_to_resolve(tmp_path, monk
     monkeypatch.undo()
     started = new._start_resolution(plan, scaffold.template_dir("flask"))
     assert isinstance(started, venvs.Resolution)  # the same plan, with room: it starts
-    source = (started._folder / "requirements.in").read_text().splitlines()
-    assert source[-1] == "pip" and any(line.startswith("flask") for line in source)
+    runtime = (started._folder / "runtime.in").read_text().splitlines()
+    assert runtime[-1] == "pip" and any(line.startswith("flask") for line in runtime)
+    everything = (started._folder / "everything.in").read_text().splitlines()
+    assert everything[: len(runtime)] == runtime and any(x.startswith("pytest") for x in everything)
     started.cancel()
 
 
@@ -273,8 +356,98 @@ def test_a_failure_is_reported_by_its_last_message_with_the_lines_uv_wrapped():
         "No space left on device (os error 28)"
     )
     assert result.tail(2).startswith("cause: Failed to copy to `/p/site-packages/gunicorn/util")
+    # advice after the cause is not the cause (seen when a full disk failed a download)
+    hinted = uv + "hint: `markupsafe` (v3.0.4) was included because `flask` (v3.1.3) depends on\n"
+    assert runner.Result(["uv"], 2, hinted).tail() == result.tail()
+    assert runner.Result(["uv"], 2, "hint: only advice\n").tail() == "hint: only advice"
     traceback = 'Traceback (most recent call last):\n  File "x.py", line 1\nValueError: boom\n'
     assert runner.Result(["python"], 1, traceback).tail() == "ValueError: boom"
     pip = "ERROR: Could not find a version\nERROR: No matching distribution found for nope\n"
     assert runner.Result(["pip"], 1, pip).tail() == "ERROR: No matching distribution found for nope"
     assert runner.Result(["x"], 3, "\n  \n").tail() == "exit status 3"
+
+
+STALE_UV = """#!{python}
+# uv, with a cache that is behind the index: its offline resolution has markupsafe 3.0.2 as the
+# newest release (and so does its offline install, which the index serves here).
+import os, re, subprocess, sys
+
+real, args = {real!r}, sys.argv[1:]
+if args[:2] == ["pip", "compile"] and "--offline" in args:
+    status = subprocess.run([real, *args]).returncode
+    output = args[args.index("--output-file") + 1]
+    if status == 0:
+        text = open(output).read()
+        open(output, "w").write(re.sub(r"(?m)^markupsafe==.*$", "markupsafe==3.0.2", text))
+    sys.exit(status)
+if args[:2] == ["pip", "install"] and "markupsafe==3.0.2" in args:
+    args.remove("--offline")
+os.execv(real, [real, *args])
+"""
+
+
+@pytest.fixture(scope="module")
+def warm_uv_cache(tmp_path_factory) -> tuple[Path, list[str]]:
+    """A uv cache of the tests' own, warmed by one `webkit new`; and that project's lock."""
+    folder = tmp_path_factory.mktemp("warm-uv-cache")
+    env = {**os.environ, "UV_CACHE_DIR": str(folder / "uv-cache")}
+    primed = webkit("new", "primed", "-y", "--no-git", cwd=folder, env=env)
+    assert primed.returncode == 0, primed.stdout + primed.stderr
+    return folder / "uv-cache", venvs.read_lock(folder / "primed" / "requirements.lock")
+
+
+@pytest.mark.e2e
+def test_a_cache_behind_the_index_is_caught_up_with_after_the_migration(
+    tmp_path, monkeypatch, invoke, warm_uv_cache
+):
+    """The install does not wait for the index when uv's cache can resolve; when the index then
+    reports a newer release than the cache had, `new` moves to it: the project ends with the
+    versions a fresh resolution gives, in .venv and in both lock files."""
+    cache, latest = warm_uv_cache
+    monkeypatch.setenv("UV_CACHE_DIR", str(cache))
+    assert "markupsafe==3.0.2" not in latest  # else this test proves nothing
+
+    stale = tmp_path / "stale-uv"
+    stale.write_text(STALE_UV.format(python=sys.executable, real=venvs.uv_binary()))
+    stale.chmod(0o755)
+    monkeypatch.setattr(venvs, "uv_binary", lambda: str(stale))
+    result = invoke("new", "shop", "-y", "--no-git", "-o", tmp_path)
+    assert result.exit_code == 0, result.output
+    newest = next(pin for pin in latest if pin.startswith("markupsafe=="))
+    assert f"markupsafe 3.0.2 → {newest.split('==')[1]}" in result.output
+    shop = tmp_path / "shop"
+    assert venvs.read_lock(shop / "requirements.lock") == latest
+    assert newest in venvs.read_lock(shop / "requirements-dev.lock")
+    installed = in_venv(
+        shop, "-c", "import importlib.metadata as m; print(m.version('markupsafe'))"
+    )
+    assert installed.stdout.strip() == newest.split("==")[1]
+    check = in_venv(shop, "-m", "flask", "--app", "shop", "db", "current")
+    assert check.returncode == 0 and "(head)" in check.stdout, check.stdout + check.stderr
+
+
+@pytest.mark.e2e
+def test_with_a_warm_cache_and_no_network_new_finishes_and_says_what_it_could_not_check(
+    tmp_path, warm_uv_cache
+):
+    cache, latest = warm_uv_cache
+    closed = "http://127.0.0.1:9"  # the discard port: nothing listens, connections are refused
+    env = {
+        **os.environ,
+        "UV_CACHE_DIR": str(cache),
+        "UV_HTTP_RETRIES": "0",  # else uv retries for seconds before it gives up
+        **{name: closed for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")},
+        **{name.lower(): closed for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")},
+    }
+    env.pop("NO_PROXY", None), env.pop("no_proxy", None)
+    result = webkit("new", "shop", "-y", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "could not ask the package index for newer releases" in result.stderr
+    assert "webkit setup --upgrade" in result.stderr
+    shop = tmp_path / "shop"
+    assert venvs.read_lock(shop / "requirements.lock") == latest
+    assert any(
+        pin.startswith("pytest==") for pin in venvs.read_lock(shop / "requirements-dev.lock")
+    )
+    check = in_venv(shop, "-m", "flask", "--app", "shop", "db", "current")
+    assert check.returncode == 0 and "(head)" in check.stdout, check.stdout + check.stderr

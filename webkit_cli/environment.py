@@ -4,6 +4,7 @@ migrate."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from webkit_cli import runner, venvs
 from webkit_cli.errors import StepFailed
@@ -38,11 +39,63 @@ def install_runtime(
     return len(runtime)
 
 
-def install_dev(project: Project, installer: venvs.Installer, *, upgrade: bool = False) -> int:
-    """Install the dev group on top and write requirements-dev.lock. Returns the package count."""
+def behind(lock: Path, latest: Sequence[str]) -> list[tuple[str, str, str]]:
+    """How the lock file differs from `latest`, the versions the index resolves now:
+    (name, locked version or "none", latest version or "none") for each package that differs."""
+    locked = venvs.pin_versions(venvs.read_lock(lock))
+    wanted = venvs.pin_versions(latest)
+    return [
+        (name, locked.get(name, "none"), wanted.get(name, "none"))
+        for name in sorted(locked.keys() | wanted.keys())
+        if locked.get(name) != wanted.get(name)
+    ]
+
+
+def catch_up(
+    project: Project,
+    installer: venvs.Installer,
+    runtime: Sequence[str],
+    everything: Sequence[str],
+    *,
+    migrate_again: bool = True,
+) -> None:
+    """Move an environment installed from uv's cache to the newer versions that the index has
+    since reported (`runtime`: for the runtime dependencies; `everything`: for those and the dev
+    group): install exactly those, rewrite both lock files, and (`migrate_again`) migrate again
+    if a runtime package changed: a newer framework may bring migrations of its own."""
+    runtime_changed = bool(behind(project.lock_file, runtime))
+    installer.install(project.python, list(everything), project.root)
+    pins = sorted((f"{n}=={v}" for n, v in venvs.pin_versions(runtime).items()), key=str.lower)
+    venvs.write_lock(project.lock_file, pins, installer.name, "Runtime dependencies")
+    venvs.write_lock(
+        project.dev_lock_file,
+        installer.freeze(project.python, project.root),
+        installer.name,
+        "Runtime and development dependencies",
+    )
+    if runtime_changed and migrate_again:
+        migrate(project)
+
+
+def install_dev(
+    project: Project,
+    installer: venvs.Installer,
+    *,
+    upgrade: bool = False,
+    pins: list[str] | None = None,
+) -> int:
+    """Install the dev group on top and write requirements-dev.lock. Returns the package count.
+
+    `pins`: exact versions of the runtime and dev packages together (venvs.Resolution), tried
+    from the installer's cache first."""
     if project.dev_dependencies:
         extra = ["--upgrade"] if upgrade else []
-        installer.install(project.python, [*extra, *project.dev_dependencies], project.root)
+        installer.install(
+            project.python,
+            [*extra, *project.dev_dependencies],
+            project.root,
+            offline_first=pins,
+        )
     everything = installer.freeze(project.python, project.root)
     venvs.write_lock(
         project.dev_lock_file, everything, installer.name, "Runtime and development dependencies"
@@ -63,6 +116,7 @@ def install_dev_while_migrating(
     installer: venvs.Installer,
     *,
     unfinished: list[runner.Background],
+    pins: list[str] | None = None,
 ) -> int:
     """Apply the migrations (they need only the runtime packages, installed by now) while the
     dev group installs. Returns the package count.
@@ -113,7 +167,7 @@ def install_dev_while_migrating(
 
         migration = pool.submit(migrate_with_bytecode)
         try:
-            count = install_dev(project, installer)
+            count = install_dev(project, installer, pins=pins)
             migration.result()  # its StepFailed, if any
         except BaseException:
             stopping.set()

@@ -14,6 +14,8 @@ from webkit_cli.errors import StepFailed
 
 # Indented lines that start a message of their own rather than continue the one above.
 _MESSAGE_STARTS = ("error:", "cause:", "caused by:", "warning:", "hint:", "help:", "note:")
+# Messages that advise rather than say what went wrong: uv may end with one after the cause.
+_ADVICE = ("hint:", "help:", "note:")
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class Result:
     def tail(self, lines: int = 1) -> str:
         """The last `lines` messages of the output, each on one line. A message is a line and
         the indented lines that continue it: uv wraps a long cause onto indented lines, so the
-        last line alone can be "error 28)"."""
+        last line alone can be "error 28)". Advice after the cause ("hint: ...") is left out."""
         messages: list[str] = []
         for raw in self.output.splitlines():
             text = raw.strip()
@@ -39,6 +41,8 @@ class Result:
                 messages[-1] += f" {text}"
             else:
                 messages.append(text)
+        while len(messages) > 1 and messages[-1].lower().startswith(_ADVICE):
+            messages.pop()
         return " | ".join(messages[-lines:]) if messages else f"exit status {self.returncode}"
 
 
@@ -167,6 +171,10 @@ class Background:
         if output and console.settings.verbosity > 0:
             console.detail(output.rstrip())
         return Result(self.args, child.returncode, output)
+
+    def finished(self) -> bool:
+        """Whether the child has ended (or never started): `result` would not wait."""
+        return self._child is None or self._child.poll() is not None
 
     def cancel(self) -> None:
         """Kill the child if it still runs, reap it, and drop its output."""

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -246,9 +246,10 @@ class Installer(ABC):
     def freeze_argv(self, python: Path) -> list[str]: ...
 
     def start_resolution(
-        self, interpreter: Interpreter, requirements: Sequence[str], cwd: Path
+        self, interpreter: Interpreter, requirements: Mapping[str, Sequence[str]], cwd: Path
     ) -> Resolution | None:
-        """Resolve `requirements` for `interpreter` in the background; None: not offered."""
+        """Resolve each set of `requirements` for `interpreter` in the background; None: not
+        offered."""
         return None
 
     def offline_argv(self, python: Path, args: Sequence[str]) -> list[str] | None:
@@ -340,53 +341,96 @@ class UvInstaller(Installer):
         return self.install_argv(python, ["--offline", *args])
 
     def start_resolution(
-        self, interpreter: Interpreter, requirements: Sequence[str], cwd: Path
+        self, interpreter: Interpreter, requirements: Mapping[str, Sequence[str]], cwd: Path
     ) -> Resolution | None:
         return Resolution(self.binary, interpreter, requirements, cwd)
 
 
 class Resolution:
-    """`uv pip compile` of a new project's runtime requirements for the interpreter its .venv
-    will have, started before the project is rendered and .venv created, so that its round
-    trips to the index overlap them. The install then takes exactly these versions from uv's
-    cache, which this resolution has just brought up to date (uv's own pages and metadata), and
-    goes to the index itself only for what the cache lacks (the wheels, when it is cold).
+    """`uv pip compile` of a new project's requirements for the interpreter its .venv will have,
+    started before the project is rendered and .venv created. Each set of requirements (the
+    runtime dependencies; those and the dev group) is resolved twice at once:
+
+    - offline, from the index pages in uv's cache alone: a few milliseconds when uv has
+      resolved these packages before;
+    - online, against the index: the newest versions, after the index's round trips (half a
+      second or more where the index's pages cannot be cached, as behind this project's
+      proxy).
+
+    An install takes the online versions when they are in by then, else the offline ones
+    (`pins`), like npm's --prefer-offline; `latest` then gives what the index has, for the
+    caller to catch up where uv's cache was behind it. So a warm cache costs no wait on the
+    index, and the project still ends with the versions a fresh resolution gives.
 
     Any failure here only gives up the head start: the install then resolves as it would have.
     """
 
+    MODES = ("online", "offline")
+
     def __init__(
-        self, uv: str, interpreter: Interpreter, requirements: Sequence[str], cwd: Path
+        self,
+        uv: str,
+        interpreter: Interpreter,
+        requirements: Mapping[str, Sequence[str]],
+        cwd: Path,
     ) -> None:
         import tempfile
 
         self._folder = Path(tempfile.mkdtemp(prefix="webkit-resolve-"))
-        source, self._pins = self._folder / "requirements.in", self._folder / "requirements.txt"
-        source.write_text("".join(f"{line}\n" for line in requirements), encoding="utf-8")
-        self._job = runner.Background(
-            [
-                *(uv, "pip", "compile", "--quiet", "--no-header", "--no-annotate"),
-                *("--python", interpreter.path, str(source), "--output-file", str(self._pins)),
-            ],
-            cwd=cwd,
-            env=runner.child_env(),
-        )
+        self._jobs: dict[tuple[str, str], tuple[runner.Background, Path]] = {}
+        for name, lines in requirements.items():
+            source = self._folder / f"{name}.in"
+            source.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+            for mode in self.MODES:
+                output = self._folder / f"{name}.{mode}.txt"
+                argv = [
+                    *(uv, "pip", "compile", "--quiet", "--no-header", "--no-annotate"),
+                    *(["--offline"] if mode == "offline" else []),
+                    *("--python", interpreter.path, str(source), "--output-file", str(output)),
+                ]
+                job = runner.Background(argv, cwd=cwd, env=runner.child_env())
+                self._jobs[name, mode] = (job, output)
+        self._latest: dict[str, list[str] | None] = {}
+        self.from_cache: set[str] = set()  # the names whose `pins` were uv's cached versions
+        self.failure = ""  # why an online resolution gave nothing, once `latest` has said so
 
-    def pins(self, timeout: float = 180) -> list[str] | None:
-        """The exact requirements (name==version), or None when the resolution failed."""
+    def _collect(self, name: str, mode: str, timeout: float) -> list[str] | None:
+        job, output = self._jobs[name, mode]
         try:
-            if not self._job.result(timeout=timeout).ok:
+            result = job.result(timeout=timeout)
+            if not result.ok:
+                if mode == "online":
+                    self.failure = result.tail()
                 return None
-            lines = self._pins.read_text(encoding="utf-8").splitlines()
-        except OSError:
+            lines = output.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            if mode == "online":
+                self.failure = str(exc)
             return None
-        finally:
-            self.cancel()
         pins = [line.strip() for line in lines if "==" in line and not line.startswith("#")]
         return pins or None
 
+    def pins(self, name: str, timeout: float = 180) -> list[str] | None:
+        """The exact requirements (name==version) of the set `name` to install now: the
+        index's if it has answered, else uv's cache's, else the index's when it answers; None
+        when both failed. Call it once per set."""
+        if self._jobs[name, "online"][0].finished() and self.latest(name) is not None:
+            return self.latest(name)
+        offline = self._collect(name, "offline", timeout)
+        if offline is not None:
+            self.from_cache.add(name)
+            return offline
+        return self.latest(name, timeout)
+
+    def latest(self, name: str, timeout: float = 180) -> list[str] | None:
+        """The index's versions for the set `name` (waiting for them), or None on a failure."""
+        if name not in self._latest:
+            self._latest[name] = self._collect(name, "online", timeout)
+        return self._latest[name]
+
     def cancel(self) -> None:
-        self._job.cancel()
+        for job, _ in self._jobs.values():
+            job.cancel()
         shutil.rmtree(self._folder, ignore_errors=True)
 
 
@@ -517,6 +561,17 @@ def write_lock(path: Path, pins: list[str], installer: str, what: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(header + "".join(f"{pin}\n" for pin in pins), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def pin_versions(pins: Sequence[str]) -> dict[str, str]:
+    """{normalized name: version} of `name==version` lines, without what no lock file lists."""
+    versions = {}
+    for pin in pins:
+        name, _, version = pin.partition("==")
+        name = re.sub(r"[-_.]+", "-", name.strip()).lower()
+        if version and name not in _NOT_LOCKED:
+            versions[name] = version.strip()
+    return versions
 
 
 def read_lock(path: Path) -> list[str]:

@@ -129,8 +129,9 @@ def _print_plan(plan: Plan, files: list[str]) -> None:
         out.print(
             f"\n[bold]{n}. Install[/bold] with {plan.installer.name}: the runtime dependencies"
             + (
-                " (resolved with `uv pip compile` while steps 1 and 2 run, then installed from "
-                "uv's cache where it has them)"
+                " (resolved with `uv pip compile` while steps 1 and 2 run, from uv's cache and "
+                "against the index at once: the cache's versions when the index has not answered "
+                "by then, and the index's newer ones after the migration, if any)"
                 if plan.installer.resolves_ahead
                 else ""
             )
@@ -348,6 +349,10 @@ def new(
     _summary(plan, started)
 
 
+# The two sets of requirements that _start_resolution resolves.
+RUNTIME, EVERYTHING = "runtime", "everything"
+
+
 def _seed_packages(plan: Plan) -> tuple[str, ...]:
     """pip, when the installer puts it into .venv with the dependencies rather than virtualenv."""
     if plan.installer is not None and plan.installer.installs_pip:
@@ -356,23 +361,26 @@ def _seed_packages(plan: Plan) -> tuple[str, ...]:
 
 
 def _start_resolution(plan: Plan, template: Path) -> venvs.Resolution | None:
-    """Start resolving the runtime dependencies now, while the project renders and .venv is
-    created: the index's round trips (a quarter of a second or more) then cost nothing."""
+    """Start resolving the dependencies now, while the project renders and .venv is created:
+    the index's round trips (half a second or more) then cost nothing. Two sets: the runtime
+    dependencies (with pip, when uv installs it), and those with the dev group."""
     if plan.installer is None or plan.interpreter is None or not plan.installer.resolves_ahead:
         return None
     from webkit_cli import scaffold
-    from webkit_cli.project import tomllib
+    from webkit_cli.project import dependency_group, tomllib
 
     try:
-        text = scaffold.render_one(template, plan.context, "pyproject.toml")
-        requirements = tomllib.loads(text)["project"]["dependencies"]
+        pyproject = tomllib.loads(scaffold.render_one(template, plan.context, "pyproject.toml"))
+        runtime = [*pyproject["project"]["dependencies"], *_seed_packages(plan)]
+        dev = dependency_group(pyproject.get("dependency-groups", {}), "dev")
     except (StepFailed, tomllib.TOMLDecodeError, KeyError, TypeError):
         return None  # the render itself reports what is wrong
-    if not requirements:
+    if not pyproject["project"]["dependencies"]:
         return None
-    requirements = [*requirements, *_seed_packages(plan)]
     try:
-        return plan.installer.start_resolution(plan.interpreter, requirements, plan.target.parent)
+        return plan.installer.start_resolution(
+            plan.interpreter, {RUNTIME: runtime, EVERYTHING: [*runtime, *dev]}, plan.target.parent
+        )
     except OSError:  # no temporary folder to write in, say: the install resolves by itself
         return None
 
@@ -408,6 +416,46 @@ def _finish(plan: Plan, target: Path, resolution: venvs.Resolution | None = None
             job.cancel()
 
 
+def _dev_pins(resolution: venvs.Resolution | None, runtime: list[str] | None) -> list[str] | None:
+    """The exact versions for the dev install: those of the runtime packages and the dev group
+    resolved together, provided that they keep the runtime versions just installed (the
+    migration runs on those meanwhile)."""
+    if resolution is None or runtime is None:
+        return None
+    everything = resolution.pins(EVERYTHING)
+    if everything is None or not set(runtime) <= set(everything):
+        return None
+    return everything
+
+
+def _catch_up(
+    proj, installer: venvs.Installer, resolution: venvs.Resolution, unfinished, *, migrated: bool
+) -> None:
+    """The installs took the versions in uv's cache, without waiting for the index: now that
+    the index has answered, move to the newer releases it reports, if any (and migrate again
+    if a runtime package changed and the database was `migrated`)."""
+    from webkit_cli import environment
+
+    runtime, everything = resolution.latest(RUNTIME), resolution.latest(EVERYTHING)
+    if runtime is None or everything is None:
+        console.warning(
+            f"could not ask the package index for newer releases: {resolution.failure}",
+            "the project has the versions in uv's cache; `webkit setup --upgrade` updates them",
+        )
+        return
+    changes = environment.behind(proj.dev_lock_file, everything)
+    if not changes and not environment.behind(proj.lock_file, runtime):
+        return
+    for job in unfinished:  # it reads site-packages, which the install is about to change
+        job.result(timeout=120)
+    unfinished.clear()
+    with console.step(
+        "Updating to newer releases than uv's cache had", "Updated to the newest releases"
+    ) as step:
+        environment.catch_up(proj, installer, runtime, everything, migrate_again=migrated)
+        step.note = "(" + ", ".join(f"{name} {old} → {new}" for name, old, new in changes) + ")"
+
+
 def _steps(plan: Plan, target: Path, resolution: venvs.Resolution | None, unfinished: list) -> None:
     from webkit_cli import environment, project
 
@@ -426,13 +474,14 @@ def _steps(plan: Plan, target: Path, resolution: venvs.Resolution | None, unfini
         with console.step(
             f"Installing the dependencies with {name}", "Installed the dependencies"
         ) as step:
-            pins = resolution.pins() if resolution is not None else None
+            pins = resolution.pins(RUNTIME) if resolution is not None else None
             count = environment.install_runtime(proj, plan.installer, pins=pins, seed=seed)
             step.note = f"({count} packages with {name})"
+        dev_pins = _dev_pins(resolution, pins)
         if not _prepare_database(proj):
             plan.database_skipped = True
             with console.step("Installing the dev tools", "Installed the dev tools") as step:
-                count = environment.install_dev(proj, plan.installer)
+                count = environment.install_dev(proj, plan.installer, pins=dev_pins)
                 step.note = f"({count} packages in all)"
         else:
             with console.step(
@@ -440,9 +489,12 @@ def _steps(plan: Plan, target: Path, resolution: venvs.Resolution | None, unfini
                 "Applied the initial migration and installed the dev tools",
             ) as step:
                 count = environment.install_dev_while_migrating(
-                    proj, plan.installer, unfinished=unfinished
+                    proj, plan.installer, unfinished=unfinished, pins=dev_pins
                 )
                 step.note = f"({count} packages in all)"
+        if resolution is not None and resolution.from_cache:
+            migrated = not plan.database_skipped
+            _catch_up(proj, plan.installer, resolution, unfinished, migrated=migrated)
     if plan.git:
         with console.step(
             "Creating the git repository", "Initialised git with a first commit"
