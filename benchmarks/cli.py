@@ -140,7 +140,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from webkit_cli.scaffold import templates_root
 
-    workspace = make_workspace(args.tmp)
+    try:
+        workspace = make_workspace(args.tmp)
+    except OSError as exc:
+        print(
+            f"error: cannot create the workspace in {args.tmp or 'the temporary directory'}: "
+            f"{exc.strerror}\nhint: pass --tmp with an existing directory you can write to",
+            file=sys.stderr,
+        )
+        return 2
     ctx = Context(options=options, tools=tools, workspace=workspace, templates=templates_root())
     ctx.notes.append(compile_webkit(tools.webkit))
     given = sys.argv[1:] if argv is None else argv

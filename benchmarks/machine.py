@@ -232,8 +232,11 @@ def conditions(ctx: Context, command: str) -> list[str]:
         "Network: this machine reaches PyPI through a proxy that strips HTTP caching headers, "
         "so pip's HTTP cache stays empty even when warm and uv revalidates its cached index "
         "pages on every resolution: a warm install still makes network round trips, for both "
-        "routes (webkit's resolution runs while it renders and creates `.venv`; it then "
-        "installs those versions from uv's cache).",
+        "routes. webkit resolves from uv's cache and against the index at once while it "
+        "renders and creates `.venv`, installs the cache's versions if the index has not "
+        "answered by then, and waits for the index's answer after the migration, catching "
+        "up if it reports newer releases (the breakdown shows a catch-up step where one "
+        "happened).",
         f"pip configuration (applies to the manual route's pip): `{pip_config or 'none'}`; "
         f"PIP_* variables set: {', '.join(pip_env) or 'none'}. Local indexes and find-links can "
         "serve pip from disk; uv does not read pip's configuration and uses PyPI only.",

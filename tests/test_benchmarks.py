@@ -330,3 +330,21 @@ def test_webkit_is_measured_with_its_bytecode_as_pip_would_have_installed_it(tmp
     assert f"({folder}) have bytecode" in note
     assert Path(importlib.util.cache_from_source(str(folder / "cli.py"))).is_file()
     assert "not checked" in compile_webkit(tmp_path / "missing")
+
+
+def test_a_workspace_folder_that_does_not_exist_is_a_clear_error(tmp_path: Path):
+    completed = subprocess.run(
+        [
+            *(sys.executable, "-m", "benchmarks", "--quick", "--only", "startup"),
+            *("--tmp", str(tmp_path / "missing"), "--output", str(tmp_path / "R.md")),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 2, completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert f"cannot create the workspace in {tmp_path / 'missing'}" in completed.stderr
+    assert "hint: pass --tmp" in completed.stderr
+    assert not (tmp_path / "R.md").exists()

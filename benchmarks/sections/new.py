@@ -43,6 +43,8 @@ _STEP_NAMES = (
     ("Installed", "install"),
     # the migration runs while the dev group installs: one step
     ("Applied", "migrate + dev install"),
+    # only where uv's cache was behind the index (a release since it was primed)
+    ("Updated to the newest", "catch-up with the index"),
     ("Initialised git", "git"),
 )
 WEBKIT_STEPS = [name for _prefix, name in _STEP_NAMES]
@@ -183,7 +185,11 @@ def run(ctx: Context, section: Section) -> None:
                 for name in names:
                     values = [s.steps[name] for s in samples if name in s.steps]
                     if values:
-                        parts.append(f"{name} {format_seconds(summarize(values).median)}")
+                        some = f" (in {len(values)} of {len(samples)} runs)"
+                        parts.append(
+                            f"{name} {format_seconds(summarize(values).median)}"
+                            + (some if len(values) < len(samples) else "")
+                        )
                 rest = summarize(s.wall - sum(s.steps.values()) for s in samples).median
                 if label == WEBKIT:
                     parts.append(f"start-up, checks and summary {format_seconds(rest)}")
