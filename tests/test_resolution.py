@@ -302,6 +302,68 @@ def test_a_venv_gets_pip_from_virtualenv_unless_the_installer_brings_it(tmp_path
 
 
 # ---------------------------------------------------------------------------------------------
+# venvs.VenvAhead: virtualenv made ready in a child process while `new` renders
+
+
+def _here() -> venvs.Interpreter:
+    return venvs.Interpreter(path=sys.executable, version=tuple(sys.version_info[:3]))
+
+
+@pytest.mark.parametrize("pip", [True, False])
+def test_a_venv_made_ready_ahead_is_the_venv_create_venv_makes(tmp_path, pip):
+    ahead = venvs.VenvAhead(_here(), tmp_path / "ahead" / ".venv", pip=pip)
+    assert not (tmp_path / "ahead").exists()  # nothing is written before `create`
+    (tmp_path / "ahead").mkdir()
+    python = ahead.create()
+    assert ahead._child is None and not [
+        c for c in runner._LIVE if c.args[:2] == [sys.executable, "-c"]
+    ]
+    here = venvs.create_venv(_here(), tmp_path / "here" / ".venv", pip=pip)
+    assert python == tmp_path / "ahead" / ".venv" / "bin" / "python"
+    assert in_venv(tmp_path / "ahead", "-c", "import sys; print(sys.prefix)").stdout.strip() == str(
+        tmp_path / "ahead" / ".venv"
+    )
+    listing = sorted(p.relative_to(python.parent.parent) for p in python.parent.parent.rglob("*"))
+    assert listing == sorted(
+        p.relative_to(here.parent.parent) for p in here.parent.parent.rglob("*")
+    )
+    activate = (python.parent / "activate").read_text()
+    assert str(tmp_path / "ahead" / ".venv") in activate  # the scripts name the real place
+
+
+def test_a_venv_not_needed_after_all_is_never_created(tmp_path):
+    ahead = venvs.VenvAhead(_here(), tmp_path / ".venv", pip=False)
+    child = ahead._child
+    ahead.cancel()
+    assert child.returncode == 0 and child not in runner._LIVE
+    assert not (tmp_path / ".venv").exists()
+
+
+def test_a_failure_ahead_is_reported_as_create_venv_reports_it(tmp_path):
+    missing = venvs.Interpreter(path=str(tmp_path / "no-python"), version=(3, 12, 0))
+    with pytest.raises(StepFailed) as ahead:
+        venvs.VenvAhead(missing, tmp_path / ".venv", pip=False).create()
+    with pytest.raises(StepFailed) as here:
+        venvs.create_venv(missing, tmp_path / ".venv", pip=False)
+    assert ahead.value.message == here.value.message
+    assert ahead.value.message.startswith("creating .venv with Python 3.12 failed: ")
+    assert ahead.value.hint == here.value.hint and not (tmp_path / ".venv").exists()
+
+
+def test_a_child_that_cannot_run_only_costs_the_head_start(tmp_path, monkeypatch):
+    here = _here()
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "missing-python"))
+    ahead = venvs.VenvAhead(here, tmp_path / ".venv", pip=False)
+    assert ahead._child is None
+    monkeypatch.undo()
+    assert ahead.create().is_file()
+    # and one that dies before it answers
+    dying = venvs.VenvAhead(_here(), tmp_path / "again" / ".venv", pip=False)
+    dying._child.kill()
+    assert dying.create().is_file()
+
+
+# ---------------------------------------------------------------------------------------------
 # Whether uv runs: checked in the background while `new` renders
 
 

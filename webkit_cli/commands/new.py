@@ -27,6 +27,7 @@ class Plan:
     git: bool
     context: dict[str, str] = field(default_factory=dict)
     database_skipped: bool = False
+    venv_ahead: venvs.VenvAhead | None = None  # virtualenv made ready while the render runs
 
 
 def _check_target(target: Path, force: bool) -> None:
@@ -321,6 +322,10 @@ def new(
         _print_plan(plan, scaffold.preview(template, plan.context))
         return
 
+    if plan.interpreter is not None:  # first: it takes longest to get ready
+        plan.venv_ahead = venvs.VenvAhead(
+            plan.interpreter, target / ".venv", pip=not _seed_packages(plan)
+        )
     resolution = _start_resolution(plan, template)
     try:
         with console.step(f"Rendering the {fw.title} template", f"Rendered {target.name}/"):
@@ -346,6 +351,8 @@ def new(
     finally:
         if resolution is not None:
             resolution.cancel()
+        if plan.venv_ahead is not None:
+            plan.venv_ahead.cancel()
     _summary(plan, started)
 
 
@@ -468,7 +475,11 @@ def _steps(plan: Plan, target: Path, resolution: venvs.Resolution | None, unfini
             f"Creating .venv (Python {plan.interpreter.short_version})",
             f"Created .venv with Python {'.'.join(map(str, plan.interpreter.version))}",
         ):
-            venvs.create_venv(plan.interpreter, proj.venv, pip=not seed)
+            ahead = plan.venv_ahead
+            if ahead is not None and ahead.destination == proj.venv and ahead.pip == (not seed):
+                ahead.create()
+            else:  # uv turned out not to run: pip installs, and virtualenv gives .venv pip
+                venvs.create_venv(plan.interpreter, proj.venv, pip=not seed)
     if plan.installer is not None:
         name = plan.installer.name
         with console.step(
