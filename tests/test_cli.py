@@ -190,3 +190,22 @@ def test_no_color_and_NO_COLOR_give_plain_output(invoke, tmp_path, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     invoke("new", "c-app", "--no-venv", "--no-git", cwd=tmp_path)
     assert console.settings.color is False
+
+
+def test_a_quiet_step_prints_no_line_unless_it_fails(capsys, monkeypatch):
+    from webkit_cli import console
+
+    monkeypatch.setattr(console, "_out", None)
+    monkeypatch.setattr(console, "_err", None)
+    monkeypatch.setattr(console.settings, "verbosity", console.VERBOSITY_NORMAL)
+    monkeypatch.setattr(console.settings, "color", False)
+    with console.step("Checking for news") as step:
+        step.quiet = True
+    with console.step("Saying something", "Said something"):
+        pass
+    with pytest.raises(KeyboardInterrupt), console.step("Checking again") as step:
+        step.quiet = True
+        raise KeyboardInterrupt
+    out, err = capsys.readouterr()
+    assert "Checking for news" not in out + err and "✓ Said something" in out
+    assert "✗ Checking again" in err

@@ -118,13 +118,15 @@ def format_seconds(seconds: float) -> str:
 
 
 class Step:
-    """A running step; `note` adds a short remark to its done line."""
+    """A running step; `note` adds a short remark to its done line, and `quiet` leaves the
+    line out (a check that found nothing to report)."""
 
     def __init__(self, title: str):
         self.title = title
         self.done_text = title
         self.note = ""
         self.skipped = False
+        self.quiet = False
 
     def skip(self, reason: str) -> None:
         self.skipped = True
@@ -156,7 +158,7 @@ def step(title: str, done: str | None = None) -> Iterator[Step]:
         raise
     if status is not None:
         status.stop()
-    if settings.verbosity >= VERBOSITY_NORMAL:
+    if settings.verbosity >= VERBOSITY_NORMAL and not current.quiet:
         elapsed = format_seconds(time.perf_counter() - started)
         if current.skipped:
             console.print(f"[yellow]-[/yellow] {title}: skipped, {current.note}")

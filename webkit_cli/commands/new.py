@@ -443,15 +443,19 @@ def _catch_up(
     if a runtime package changed and the database was `migrated`)."""
     from webkit_cli import environment
 
-    runtime, everything = resolution.latest(RUNTIME), resolution.latest(EVERYTHING)
+    with console.step("Asking the package index for newer releases") as step:
+        step.quiet = True  # a spinner while it waits; nothing to say when all is up to date
+        runtime, everything = resolution.latest(RUNTIME), resolution.latest(EVERYTHING)
     if runtime is None or everything is None:
         console.warning(
             f"could not ask the package index for newer releases: {resolution.failure}",
             "the project has the versions in uv's cache; `webkit setup --upgrade` updates them",
         )
         return
-    changes = environment.behind(proj.dev_lock_file, everything)
-    if not changes and not environment.behind(proj.lock_file, runtime):
+    changes = environment.behind(proj.dev_lock_file, everything) or environment.behind(
+        proj.lock_file, runtime
+    )
+    if not changes:
         return
     for job in unfinished:  # it reads site-packages, which the install is about to change
         job.result(timeout=120)
