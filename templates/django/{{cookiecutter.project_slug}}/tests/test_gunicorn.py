@@ -9,7 +9,14 @@ from gunicorn.config import Config
 
 CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 
-VARIABLES = ["GUNICORN_BIND", "PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_TIMEOUT"]
+VARIABLES = [
+    "GUNICORN_BIND",
+    "PORT",
+    "WEB_CONCURRENCY",
+    "GUNICORN_THREADS",
+    "GUNICORN_TIMEOUT",
+    "GUNICORN_ACCESS_LOG",
+]
 
 
 @pytest.fixture
@@ -36,7 +43,7 @@ def test_defaults(load_conf):
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     assert conf["workers"] == max(2, cpus)
     assert conf["worker_class"] == "sync"
-    assert conf["accesslog"] == "-"
+    assert conf["accesslog"] is None  # off unless asked for, as in gunicorn
     assert conf["max_requests"] >= 50000  # a new worker imports the app again
     assert conf["max_requests_jitter"] > 0
 
@@ -70,3 +77,8 @@ def test_gunicorn_accepts_every_setting(load_conf):
 
     assert config.worker_class_str == "sync"
     assert config.address == [("127.0.0.1", 8000)]
+
+
+def test_the_access_log_is_opt_in(load_conf):
+    assert load_conf(GUNICORN_ACCESS_LOG="-")["accesslog"] == "-"
+    assert load_conf(GUNICORN_ACCESS_LOG=" ")["accesslog"] is None
