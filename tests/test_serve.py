@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -139,3 +140,67 @@ def test_signals_reach_the_server_and_leave_no_process_behind(tmp_path, sig, sta
     time.sleep(0.2)
     assert not alive(server)
     assert not alive(grandchild)
+
+
+BUSY_THREAD_WRAPPER = textwrap.dedent(
+    """
+    import signal, sys, time
+    from pathlib import Path
+    from webkit_cli import runner
+
+    # The main thread blocks SIGTERM, so the kernel must hand it to the on_started thread (as it
+    # may when that thread runs the migration check): the case where a stop was lost.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+
+    def on_started(child):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+        Path(sys.argv[1]).write_text(str(child.pid))
+        time.sleep(60)
+
+    server = ("import signal, sys, time; signal.pthread_sigmask(signal.SIG_UNBLOCK, "
+              "{signal.SIGTERM}); signal.signal(signal.SIGTERM, lambda *a: sys.exit(3)); "
+              "time.sleep(600)")
+    sys.exit(runner.run_foreground([sys.executable, "-c", server], cwd=Path("."),
+                                   env=runner.child_env(), on_started=on_started, grace=1.0))
+    """
+)
+
+
+def test_a_signal_another_thread_receives_still_stops_the_server(tmp_path):
+    """A signal for `webkit serve` may reach the thread that checks the migrations rather than
+    the main one, which waits for the server: it must still be forwarded at once."""
+    started = tmp_path / "started"
+    wrapper = subprocess.Popen([sys.executable, "-c", BUSY_THREAD_WRAPPER, str(started)], cwd=REPO)
+    deadline = time.monotonic() + 20
+    while not (started.exists() and started.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    server = int(started.read_text())
+    os.kill(wrapper.pid, signal.SIGTERM)
+    try:
+        assert wrapper.wait(timeout=10) == 3  # the server's own exit status: it got SIGTERM
+    finally:
+        wrapper.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(server, signal.SIGKILL)
+    assert not alive(server)
+
+
+@pytest.mark.parametrize(("returncode", "output", "pending"), [(0, "", False), (1, "", True)])
+def test_a_stopped_migration_check_does_not_say_migrations_are_pending(
+    tmp_path, monkeypatch, returncode, output, pending
+):
+    """Ctrl-C right after `webkit serve` starts reaches its migration check too: killed by
+    the signal, the check tells nothing, and serve must not warn of unapplied migrations."""
+    from webkit_cli import environment, runner
+    from webkit_cli.errors import StepFailed
+
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT.format("django"))
+    proj = load(tmp_path)
+    outcome = {"code": returncode}
+    monkeypatch.setattr(
+        runner, "run", lambda argv, **kwargs: runner.Result(list(argv), outcome["code"], output)
+    )
+    assert environment.migrations_pending(proj) is pending
+    outcome["code"] = -signal.SIGINT
+    with pytest.raises(StepFailed, match="stopped before it finished"):
+        environment.migrations_pending(proj)

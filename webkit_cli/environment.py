@@ -198,8 +198,12 @@ def _run_in_project(project: Project, argv: tuple[str, ...], timeout: float) -> 
 
 
 def migrations_pending(project: Project) -> bool:
+    """Whether the database lacks migrations. A check killed by a signal (the Ctrl-C or the
+    stop of a server started moments ago) tells nothing: StepFailed, not "pending"."""
     fw = project.framework
     result = _run_in_project(project, fw.pending_migrations, timeout=120)
+    if result.returncode < 0:
+        raise StepFailed("the check for unapplied migrations was stopped before it finished")
     if fw.up_to_date_marker is not None:
         return not (result.ok and fw.up_to_date_marker in result.output)
     return not result.ok

@@ -303,8 +303,14 @@ def run_foreground(
             threading.Thread(target=on_started, args=(child,), daemon=True).start()
         while True:
             try:
-                returncode = child.wait()
+                # Not a blocking wait: the kernel may hand a signal to another thread (on_started's,
+                # while it checks the migrations), and Python runs `forward` only once this thread
+                # runs again. A blocking wait then never ended, nor did the server (Ctrl-C or
+                # SIGTERM right after the start was lost).
+                returncode = child.wait(timeout=0.2)
                 break
+            except subprocess.TimeoutExpired:
+                continue
             except KeyboardInterrupt:  # pragma: no cover - SIGINT is handled by `forward`
                 forward(signal.SIGINT, None)
     finally:
