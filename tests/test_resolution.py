@@ -126,6 +126,20 @@ def test_the_index_s_versions_are_taken_when_they_are_in_first(tmp_path):
     resolution.cancel()
 
 
+def test_a_cache_that_cannot_resolve_gives_nothing_at_once_when_asked_not_to_wait(tmp_path):
+    uv = fake_uv(tmp_path, "flask==3.1.3\n", offline_status=2, gate=True)
+    interpreter = venvs.Interpreter(path=sys.executable, version=(3, 11, 7))
+    resolution = venvs.Resolution(str(uv), interpreter, {"run": ["flask"]}, tmp_path)
+    try:
+        started = time.monotonic()
+        assert resolution.pins("run", wait=False) is None
+        assert time.monotonic() - started < 5 and resolution.from_cache == set()
+        (tmp_path / "answer").touch()
+        assert resolution.latest("run") == ["flask==3.1.3"]  # still there for the check
+    finally:
+        resolution.cancel()
+
+
 def test_a_cache_that_cannot_resolve_waits_for_the_index(tmp_path):
     import threading
 

@@ -522,16 +522,19 @@ class Resolution:
         pins = [line.strip() for line in lines if "==" in line and not line.startswith("#")]
         return pins or None
 
-    def pins(self, name: str, timeout: float = 180) -> list[str] | None:
+    def pins(self, name: str, timeout: float = 180, *, wait: bool = True) -> list[str] | None:
         """The exact requirements (name==version) of the set `name` to install now: the
-        index's if it has answered, else uv's cache's, else the index's when it answers; None
-        when both failed. Call it once per set."""
-        if self._jobs[name, "online"][0].finished() and self.latest(name) is not None:
+        index's if it has answered, else uv's cache's, else the index's when it answers
+        (`wait`; else None at once); None when both failed. Call it once per set."""
+        online = self._jobs[name, "online"][0]
+        if online.finished() and self.latest(name) is not None:
             return self.latest(name)
         offline = self._collect(name, "offline", timeout)
         if offline is not None:
             self.from_cache.add(name)
             return offline
+        if not wait and not online.finished():
+            return None
         return self.latest(name, timeout)
 
     def latest(self, name: str, timeout: float = 180) -> list[str] | None:

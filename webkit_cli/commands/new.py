@@ -426,10 +426,11 @@ def _finish(plan: Plan, target: Path, resolution: venvs.Resolution | None = None
 def _dev_pins(resolution: venvs.Resolution | None, runtime: list[str] | None) -> list[str] | None:
     """The exact versions for the dev install: those of the runtime packages and the dev group
     resolved together, provided that they keep the runtime versions just installed (the
-    migration runs on those meanwhile)."""
+    migration runs on those meanwhile). Never waits for the index: with a cold cache, the dev
+    install resolves from the index itself, while the migration runs."""
     if resolution is None or runtime is None:
         return None
-    everything = resolution.pins(EVERYTHING)
+    everything = resolution.pins(EVERYTHING, wait=False)
     if everything is None or not set(runtime) <= set(everything):
         return None
     return everything
