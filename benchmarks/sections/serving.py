@@ -36,8 +36,9 @@ LABELS = {
 def intro(seconds: float) -> str:
     return (
         "One fresh project per framework. **webkit**: `webkit serve --prod --port P`, i.e. "
-        "gunicorn with the project's gunicorn.conf.py (its worker count, worker class, access "
-        "log and so on). **defaults**: `.venv/bin/python -m gunicorn -c EMPTY --bind "
+        "gunicorn with the project's gunicorn.conf.py (its worker count, worker class and so "
+        "on; no access log, which it writes only when GUNICORN_ACCESS_LOG asks for one, and "
+        "which no variable here sets). **defaults**: `.venv/bin/python -m gunicorn -c EMPTY --bind "
         "127.0.0.1:P APP` with an empty configuration file (gunicorn would otherwise read "
         "./gunicorn.conf.py), i.e. one sync worker, in the same production environment "
         "(production settings, the project's SECRET_KEY, Django's collectstatic done). Load: "
