@@ -154,13 +154,13 @@ BUSY_THREAD_WRAPPER = textwrap.dedent(
 
     def on_started(child):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
-        Path(sys.argv[1]).write_text(str(child.pid))
         time.sleep(60)
 
-    server = ("import signal, sys, time; signal.pthread_sigmask(signal.SIG_UNBLOCK, "
+    # The server says it is ready once it handles SIGTERM itself (exit status 3).
+    server = ("import os, signal, sys, time; signal.pthread_sigmask(signal.SIG_UNBLOCK, "
               "{signal.SIGTERM}); signal.signal(signal.SIGTERM, lambda *a: sys.exit(3)); "
-              "time.sleep(600)")
-    sys.exit(runner.run_foreground([sys.executable, "-c", server], cwd=Path("."),
+              "open(sys.argv[1], 'w').write(str(os.getpid())); time.sleep(600)")
+    sys.exit(runner.run_foreground([sys.executable, "-c", server, sys.argv[1]], cwd=Path("."),
                                    env=runner.child_env(), on_started=on_started, grace=1.0))
     """
 )
