@@ -30,8 +30,9 @@ never writes a .pyc in place (it writes a new file and renames it), so a project
 one never changes the cache's, nor another project's.
 
 Code objects keep the path they were compiled from; an import replaces it with the module's own
-path (importlib's _fix_co_filename), as it does for a project that was moved. Every write is a new file renamed
-into place, so that processes sharing the cache, or importing meanwhile, never see half a file.
+path (importlib's _fix_co_filename), as it does for a project that was moved. Every write is a
+new file renamed into place, so that processes sharing the cache, or importing meanwhile, never
+see half a file.
 A failure to read or write the cache only costs the compilation it would have saved.
 """
 

@@ -35,8 +35,21 @@ def install_runtime(
         extra = ["--upgrade"] if upgrade else []
         installer.install(project.python, [*extra, *wanted], project.root, offline_first=pins)
     runtime = installer.freeze(project.python, project.root)
-    venvs.write_lock(project.lock_file, runtime, installer.name, "Runtime dependencies")
+    _write_runtime_lock(project, installer, runtime)
     return len(runtime)
+
+
+def _write_runtime_lock(project: Project, installer: venvs.Installer, pins: list[str]) -> None:
+    venvs.write_lock(project.lock_file, pins, installer.name, "Runtime dependencies")
+
+
+def _write_dev_lock(project: Project, installer: venvs.Installer) -> int:
+    """requirements-dev.lock: what .venv holds now. Returns the package count."""
+    everything = installer.freeze(project.python, project.root)
+    venvs.write_lock(
+        project.dev_lock_file, everything, installer.name, "Runtime and development dependencies"
+    )
+    return len(everything)
 
 
 def behind(lock: Path, latest: Sequence[str]) -> list[tuple[str, str, str]]:
@@ -57,23 +70,17 @@ def catch_up(
     runtime: Sequence[str],
     everything: Sequence[str],
     *,
-    migrate_again: bool = True,
+    migrate_again: bool,
 ) -> None:
     """Move an environment installed from uv's cache to the newer versions that the index has
     since reported (`runtime`: for the runtime dependencies; `everything`: for those and the dev
-    group): install exactly those, rewrite both lock files, and (`migrate_again`) migrate again
-    if a runtime package changed: a newer framework may bring migrations of its own."""
-    runtime_changed = bool(behind(project.lock_file, runtime))
+    group): install exactly those, rewrite both lock files, and migrate again if asked (a
+    runtime package changed: a newer framework may bring migrations of its own)."""
     installer.install(project.python, list(everything), project.root)
     pins = sorted((f"{n}=={v}" for n, v in venvs.pin_versions(runtime).items()), key=str.lower)
-    venvs.write_lock(project.lock_file, pins, installer.name, "Runtime dependencies")
-    venvs.write_lock(
-        project.dev_lock_file,
-        installer.freeze(project.python, project.root),
-        installer.name,
-        "Runtime and development dependencies",
-    )
-    if runtime_changed and migrate_again:
+    _write_runtime_lock(project, installer, pins)
+    _write_dev_lock(project, installer)
+    if migrate_again:
         migrate(project)
 
 
@@ -96,11 +103,7 @@ def install_dev(
             project.root,
             offline_first=pins,
         )
-    everything = installer.freeze(project.python, project.root)
-    venvs.write_lock(
-        project.dev_lock_file, everything, installer.name, "Runtime and development dependencies"
-    )
-    return len(everything)
+    return _write_dev_lock(project, installer)
 
 
 def install_from_pyproject(

@@ -70,6 +70,15 @@ def child_env(extra: Mapping[str, str] | None = None, venv: Path | None = None) 
 _LIVE: set[subprocess.Popen] = set()
 
 
+def track(child: subprocess.Popen) -> None:
+    """Count a child started elsewhere among those that `stop_children` stops."""
+    _LIVE.add(child)
+
+
+def untrack(child: subprocess.Popen) -> None:
+    _LIVE.discard(child)
+
+
 def stop_children() -> None:
     for child in list(_LIVE):
         with contextlib.suppress(ProcessLookupError):

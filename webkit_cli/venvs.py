@@ -247,7 +247,7 @@ class VenvAhead:
         except OSError:
             self._child = None
         else:
-            runner._LIVE.add(self._child)
+            runner.track(self._child)
 
     def create(self) -> Path:
         child, self._child = self._child, None
@@ -260,7 +260,7 @@ class VenvAhead:
             shutil.rmtree(self.destination, ignore_errors=True)
             raise
         finally:
-            runner._LIVE.discard(child)
+            runner.untrack(child)
         try:
             answer = json.loads(output.strip().splitlines()[-1])
         except (ValueError, IndexError):
@@ -281,7 +281,7 @@ class VenvAhead:
             with contextlib.suppress(OSError, ValueError):
                 child.stdin.close()  # end of input: it exits at once
             self._stop(child, grace=5)
-            runner._LIVE.discard(child)
+            runner.untrack(child)
 
     @staticmethod
     def _stop(child: subprocess.Popen, grace: float = 10) -> None:

@@ -378,12 +378,13 @@ def _start_resolution(plan: Plan, template: Path) -> venvs.Resolution | None:
 
     try:
         pyproject = tomllib.loads(scaffold.render_one(template, plan.context, "pyproject.toml"))
-        runtime = [*pyproject["project"]["dependencies"], *_seed_packages(plan)]
+        dependencies = list(pyproject["project"]["dependencies"])
         dev = dependency_group(pyproject.get("dependency-groups", {}), "dev")
     except (StepFailed, tomllib.TOMLDecodeError, KeyError, TypeError):
         return None  # the render itself reports what is wrong
-    if not pyproject["project"]["dependencies"]:
+    if not dependencies:
         return None
+    runtime = [*dependencies, *_seed_packages(plan)]
     try:
         return plan.installer.start_resolution(
             plan.interpreter, {RUNTIME: runtime, EVERYTHING: [*runtime, *dev]}, plan.target.parent
@@ -453,9 +454,8 @@ def _catch_up(
             "the project has the versions in uv's cache; `webkit setup --upgrade` updates them",
         )
         return
-    changes = environment.behind(proj.dev_lock_file, everything) or environment.behind(
-        proj.lock_file, runtime
-    )
+    runtime_changes = environment.behind(proj.lock_file, runtime)
+    changes = environment.behind(proj.dev_lock_file, everything) or runtime_changes
     if not changes:
         return
     for job in unfinished:  # it reads site-packages, which the install is about to change
@@ -464,7 +464,9 @@ def _catch_up(
     with console.step(
         "Updating to newer releases than uv's cache had", "Updated to the newest releases"
     ) as step:
-        environment.catch_up(proj, installer, runtime, everything, migrate_again=migrated)
+        environment.catch_up(
+            proj, installer, runtime, everything, migrate_again=migrated and bool(runtime_changes)
+        )
         step.note = "(" + ", ".join(f"{name} {old} → {new}" for name, old, new in changes) + ")"
 
 
