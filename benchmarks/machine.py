@@ -82,7 +82,7 @@ def _seeded_pip() -> str:
 
 def _uv() -> str:
     try:
-        from webkit_cli.venvs import uv_binary
+        from webkit_cli.installers import uv_binary
 
         binary = uv_binary()
     except Exception:

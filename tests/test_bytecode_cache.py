@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, REQUIRE_TOOLS
-from webkit_cli.venvs import _pyenv_candidates, cache_dir
+from webkit_cli.bytecode import cache_dir
+from webkit_cli.interpreters import _pyenv_candidates
 
 SCRIPT = REPO / "webkit_cli" / "bytecode_cache.py"
 MODULE = (
@@ -284,7 +285,7 @@ def test_where_the_cache_is(monkeypatch, tmp_path):
 
 
 def test_a_new_projects_own_modules_are_compiled_where_it_imports_them(tmp_path):
-    from webkit_cli.venvs import compile_project
+    from webkit_cli.bytecode import compile_project
 
     root = tmp_path / "shop"
     for folder in ("shop", "migrations/versions", "tests", ".venv/lib", "static"):

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import REPO, in_venv, tree, webkit
 from webkit_cli import project as projects
-from webkit_cli.venvs import _pyenv_candidates
+from webkit_cli.interpreters import _pyenv_candidates
 
 pytestmark = pytest.mark.e2e
 
@@ -183,10 +183,10 @@ def test_the_sqlite_database_keeps_a_write_ahead_log_that_git_ignores(built):
 def test_the_framework_packages_to_precompile_exist_and_are_compiled(built):
     """`webkit new` compiles these folders while the migration runs; a framework release that
     moves them would make that a silent no-op."""
-    from webkit_cli import venvs
+    from webkit_cli import virtualenvs
 
     proj = projects.load(built.root)
-    site = venvs.site_packages(proj.venv)
+    site = virtualenvs.site_packages(proj.venv)
     assert proj.framework.precompile
     for part in proj.framework.precompile:
         folder = site / part
@@ -199,14 +199,14 @@ def test_the_migration_finds_every_module_it_imports_compiled(built):
     precompile compiled, and what the migration compiled itself): take it all away, restore it
     from the cache as the next `new` does, and the migration compiles nothing. pip compiles
     every module as it installs."""
-    from webkit_cli import environment, venvs
+    from webkit_cli import bytecode, environment, virtualenvs
 
     proj = projects.load(built.root)
-    site = venvs.site_packages(proj.venv)
+    site = virtualenvs.site_packages(proj.venv)
     if built.installer == "uv":
         for folder in list(site.rglob("__pycache__")):
             shutil.rmtree(folder)
-        venvs.restore_bytecode(proj.python)
+        bytecode.restore_bytecode(proj.python)
     before = {path: path.stat().st_mtime_ns for path in site.rglob("*.pyc")}
     assert len(before) > 300
     assert environment.migrations_pending(proj) is False

@@ -410,7 +410,7 @@ def test_a_full_disk_after_the_render_keeps_the_project_and_no_half_venv(tmp_pat
     virtualenv's seeding of pip fills the disk, and the half-made .venv is removed (a half-made
     one can look healthy to the next `webkit setup`). With uv, .venv is made without pip and
     uv's install fills the disk: .venv stays, marked as not finished, for `setup` to recreate."""
-    from webkit_cli.venvs import INCOMPLETE_MARKER
+    from webkit_cli.virtualenvs import INCOMPLETE_MARKER
 
     need_private_mounts()
     disk = tmp_path / "disk"
@@ -491,11 +491,11 @@ def test_an_unfinished_install_marks_the_venv_until_setup_recreates_it(tmp_path,
     interrupted install left its files half-copied, and a half-written RECORD breaks even a
     reinstall. So an install that did not finish marks the .venv: serve calls it broken, a
     further install refuses, and only a recreated .venv is trusted again."""
-    from webkit_cli import runner, venvs
+    from webkit_cli import installers, runner, virtualenvs
 
     python = tmp_path / ".venv" / "bin" / "python"
     python.parent.mkdir(parents=True)
-    marker = tmp_path / ".venv" / venvs.INCOMPLETE_MARKER
+    marker = tmp_path / ".venv" / virtualenvs.INCOMPLETE_MARKER
     calls, outcomes = [], []
 
     def fake_run(argv, **kwargs):
@@ -503,19 +503,19 @@ def test_an_unfinished_install_marks_the_venv_until_setup_recreates_it(tmp_path,
         return runner.Result(list(argv), 0 if outcomes.pop(0) == "ok" else -2, "")
 
     monkeypatch.setattr(runner, "run", fake_run)
-    monkeypatch.setattr(venvs, "probe", lambda path: object())
+    monkeypatch.setattr(virtualenvs, "probe", lambda path: object())
     (tmp_path / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
     python.touch()
-    for installer in (venvs.UvInstaller("uv"), venvs.PipInstaller()):
+    for installer in (installers.UvInstaller("uv"), installers.PipInstaller()):
         calls.clear()
         outcomes[:] = ["ok", "interrupted"]
         installer.install(python, ["flask"], tmp_path)
-        assert not marker.exists() and venvs.venv_problem(python) is None
-        with pytest.raises(venvs.StepFailed):
+        assert not marker.exists() and virtualenvs.venv_problem(python) is None
+        with pytest.raises(installers.StepFailed):
             installer.install(python, ["pytest"], tmp_path)
         assert marker.exists()
-        assert "did not finish" in venvs.venv_problem(python)
-        with pytest.raises(venvs.StepFailed, match="cannot be trusted"):
+        assert "did not finish" in virtualenvs.venv_problem(python)
+        with pytest.raises(installers.StepFailed, match="cannot be trusted"):
             installer.install(python, ["flask"], tmp_path)
         assert len(calls) == 2  # the refused install ran nothing
         marker.unlink()
@@ -527,7 +527,7 @@ def test_ctrl_c_while_the_bytecode_is_restored_starts_no_migration(tmp_path, mon
     starts after it."""
     import threading
 
-    from webkit_cli import environment, frameworks, runner, venvs
+    from webkit_cli import bytecode, environment, frameworks, installers, runner
     from webkit_cli.project import Project
 
     restoring, killed, started = threading.Event(), threading.Event(), []
@@ -541,9 +541,9 @@ def test_ctrl_c_while_the_bytecode_is_restored_starts_no_migration(tmp_path, mon
         assert restoring.wait(timeout=30)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(venvs, "restore_bytecode", restore)
-    monkeypatch.setattr(venvs, "compile_bytecode", lambda *args: started.append("compile"))
-    monkeypatch.setattr(venvs, "start_saving_bytecode", lambda *args: started.append("save"))
+    monkeypatch.setattr(bytecode, "restore_bytecode", restore)
+    monkeypatch.setattr(bytecode, "compile_bytecode", lambda *args: started.append("compile"))
+    monkeypatch.setattr(bytecode, "start_saving_bytecode", lambda *args: started.append("save"))
     monkeypatch.setattr(environment, "migrate", lambda proj: started.append("migrate"))
     monkeypatch.setattr(environment, "install_dev", install_dev)
 
@@ -553,7 +553,9 @@ def test_ctrl_c_while_the_bytecode_is_restored_starts_no_migration(tmp_path, mon
 
     monkeypatch.setattr(runner, "stop_children", stop_children)
     with pytest.raises(KeyboardInterrupt):
-        environment.install_dev_while_migrating(project, venvs.UvInstaller("uv"), unfinished=[])
+        environment.install_dev_while_migrating(
+            project, installers.UvInstaller("uv"), unfinished=[]
+        )
     assert started == []
 
 
@@ -563,7 +565,7 @@ def test_the_migration_and_the_dev_install_stop_together(tmp_path, monkeypatch, 
     stops what still runs (no process outlives webkit) and is what the user sees."""
     import threading
 
-    from webkit_cli import environment, frameworks, runner, venvs
+    from webkit_cli import environment, frameworks, installers, runner
     from webkit_cli.errors import StepFailed
     from webkit_cli.project import Project
 
@@ -589,7 +591,9 @@ def test_the_migration_and_the_dev_install_stop_together(tmp_path, monkeypatch, 
     expected = {"migration": StepFailed, "install": StepFailed, "ctrl-c": KeyboardInterrupt}
     started = time.monotonic()
     with pytest.raises(expected[failure]) as raised:
-        environment.install_dev_while_migrating(project, venvs.UvInstaller("uv"), unfinished=[])
+        environment.install_dev_while_migrating(
+            project, installers.UvInstaller("uv"), unfinished=[]
+        )
     assert time.monotonic() - started < 10
     if failure == "migration":
         assert "boom" in str(raised.value.message)

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import in_venv, webkit
-from webkit_cli import runner, venvs
+from webkit_cli import installers, interpreters, locks, runner, virtualenvs
+from webkit_cli import resolution as resolution_module
 from webkit_cli.errors import StepFailed
+from webkit_cli.resolution import Resolution
 
 # ---------------------------------------------------------------------------------------------
 # runner.Background
@@ -46,7 +48,7 @@ def test_a_background_command_that_cannot_start_is_a_failure_not_a_crash(tmp_pat
 
 
 # ---------------------------------------------------------------------------------------------
-# venvs.Resolution, with a stand-in for uv that records what it was asked
+# resolution.Resolution, with a stand-in for uv that records what it was asked
 
 
 def fake_uv(
@@ -85,8 +87,8 @@ def fake_uv(
 
 def test_the_resolution_gives_the_pins_uv_compiled_for_the_venvs_interpreter(tmp_path):
     uv = fake_uv(tmp_path, "# a comment\nflask==3.1.3\nwerkzeug==3.1.9\n\n")
-    interpreter = venvs.Interpreter(path="/opt/python3.12", version=(3, 12, 4))
-    resolution = venvs.Resolution(str(uv), interpreter, {"run": ["flask>=3.1,<4"]}, tmp_path)
+    interpreter = interpreters.Interpreter(path="/opt/python3.12", version=(3, 12, 4))
+    resolution = Resolution(str(uv), interpreter, {"run": ["flask>=3.1,<4"]}, tmp_path)
     assert resolution.pins("run") == ["flask==3.1.3", "werkzeug==3.1.9"]
     assert resolution.latest("run") == ["flask==3.1.3", "werkzeug==3.1.9"]
     for mode in ("online", "offline"):
@@ -103,8 +105,8 @@ def test_the_install_takes_uv_s_cached_versions_while_the_index_has_not_answered
     """Like npm's --prefer-offline: no wait on the index when uv's cache can resolve; what the
     index says later is kept for the caller to catch up with."""
     uv = fake_uv(tmp_path, "flask==3.1.3\n", offline="flask==3.1.2\n", gate=True)
-    interpreter = venvs.Interpreter(path=sys.executable, version=(3, 11, 7))
-    resolution = venvs.Resolution(str(uv), interpreter, {"run": ["flask"]}, tmp_path)
+    interpreter = interpreters.Interpreter(path=sys.executable, version=(3, 11, 7))
+    resolution = Resolution(str(uv), interpreter, {"run": ["flask"]}, tmp_path)
     try:
         assert resolution.pins("run") == ["flask==3.1.2"]
         assert resolution.from_cache == {"run"}
@@ -116,8 +118,8 @@ def test_the_install_takes_uv_s_cached_versions_while_the_index_has_not_answered
 
 def test_the_index_s_versions_are_taken_when_they_are_in_first(tmp_path):
     uv = fake_uv(tmp_path, "flask==3.1.3\n", offline="flask==3.1.2\n")
-    interpreter = venvs.Interpreter(path=sys.executable, version=(3, 11, 7))
-    resolution = venvs.Resolution(str(uv), interpreter, {"run": ["flask"]}, tmp_path)
+    interpreter = interpreters.Interpreter(path=sys.executable, version=(3, 11, 7))
+    resolution = Resolution(str(uv), interpreter, {"run": ["flask"]}, tmp_path)
     deadline = time.monotonic() + 30
     while not resolution._jobs["run", "online"][0].finished() and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -128,8 +130,8 @@ def test_the_index_s_versions_are_taken_when_they_are_in_first(tmp_path):
 
 def test_a_cache_that_cannot_resolve_gives_nothing_at_once_when_asked_not_to_wait(tmp_path):
     uv = fake_uv(tmp_path, "flask==3.1.3\n", offline_status=2, gate=True)
-    interpreter = venvs.Interpreter(path=sys.executable, version=(3, 11, 7))
-    resolution = venvs.Resolution(str(uv), interpreter, {"run": ["flask"]}, tmp_path)
+    interpreter = interpreters.Interpreter(path=sys.executable, version=(3, 11, 7))
+    resolution = Resolution(str(uv), interpreter, {"run": ["flask"]}, tmp_path)
     try:
         started = time.monotonic()
         assert resolution.pins("run", wait=False) is None
@@ -144,8 +146,8 @@ def test_a_cache_that_cannot_resolve_waits_for_the_index(tmp_path):
     import threading
 
     uv = fake_uv(tmp_path, "flask==3.1.3\n", offline_status=2, gate=True)
-    interpreter = venvs.Interpreter(path=sys.executable, version=(3, 11, 7))
-    resolution = venvs.Resolution(str(uv), interpreter, {"run": ["flask"]}, tmp_path)
+    interpreter = interpreters.Interpreter(path=sys.executable, version=(3, 11, 7))
+    resolution = Resolution(str(uv), interpreter, {"run": ["flask"]}, tmp_path)
     threading.Timer(0.5, (tmp_path / "answer").touch).start()  # after the cache's failure
     assert resolution.pins("run") == ["flask==3.1.3"]
     assert resolution.from_cache == set()
@@ -155,8 +157,8 @@ def test_a_cache_that_cannot_resolve_waits_for_the_index(tmp_path):
 @pytest.mark.parametrize(("pins", "status"), [("flask==3.1.3\n", 1), ("", 0)])
 def test_a_failed_or_empty_resolution_gives_no_pins(tmp_path, pins, status):
     uv = fake_uv(tmp_path, pins, status)
-    interpreter = venvs.Interpreter(path=sys.executable, version=(3, 11, 7))
-    resolution = venvs.Resolution(str(uv), interpreter, {"run": ["flask"]}, tmp_path)
+    interpreter = interpreters.Interpreter(path=sys.executable, version=(3, 11, 7))
+    resolution = Resolution(str(uv), interpreter, {"run": ["flask"]}, tmp_path)
     if status:  # the cache resolved, the index failed: the cache's pins, then no latest
         assert resolution.pins("run") == ["flask==3.1.3"]
     else:
@@ -170,7 +172,7 @@ def test_behind_lists_what_the_index_has_newer_than_a_lock(tmp_path):
     from webkit_cli import environment
 
     lock = tmp_path / "requirements.lock"
-    venvs.write_lock(lock, ["Flask==3.1.2", "itsdangerous==2.2.0", "old-thing==1"], "uv", "x")
+    locks.write_lock(lock, ["Flask==3.1.2", "itsdangerous==2.2.0", "old-thing==1"], "uv", "x")
     latest = ["flask==3.1.2", "itsdangerous==2.2.1", "new_thing==2", "pip==26.3"]
     assert environment.behind(lock, latest) == [
         ("itsdangerous", "2.2.0", "2.2.1"),
@@ -203,32 +205,34 @@ def recorded(tmp_path, monkeypatch):
 def test_the_pins_install_from_the_cache_alone_when_it_has_them(recorded, tmp_path):
     python, calls, outcomes = recorded
     outcomes[:] = [0]
-    uv = venvs.UvInstaller("uv")
+    uv = installers.UvInstaller("uv")
     uv.install(python, ["flask>=3.1,<4"], tmp_path, offline_first=["flask==3.1.3"])
     assert calls == [["uv", "pip", "install", "--python", str(python), "--offline", "flask==3.1.3"]]
-    assert not (python.parent.parent / venvs.INCOMPLETE_MARKER).exists()
+    assert not (python.parent.parent / virtualenvs.INCOMPLETE_MARKER).exists()
 
 
 def test_a_cache_miss_installs_the_ranges_from_the_index(recorded, tmp_path):
     python, calls, outcomes = recorded
     outcomes[:] = [2, 0]
-    venvs.UvInstaller("uv").install(
+    installers.UvInstaller("uv").install(
         python, ["flask>=3.1,<4"], tmp_path, offline_first=["flask==3.1.3"]
     )
     assert calls[1] == ["uv", "pip", "install", "--python", str(python), "flask>=3.1,<4"]
-    assert not (python.parent.parent / venvs.INCOMPLETE_MARKER).exists()
+    assert not (python.parent.parent / virtualenvs.INCOMPLETE_MARKER).exists()
     outcomes[:] = [2, 2]
     with pytest.raises(StepFailed, match="uv failed to install"):
-        venvs.UvInstaller("uv").install(python, ["flask"], tmp_path, offline_first=["flask==1"])
-    assert (python.parent.parent / venvs.INCOMPLETE_MARKER).exists()
+        installers.UvInstaller("uv").install(
+            python, ["flask"], tmp_path, offline_first=["flask==1"]
+        )
+    assert (python.parent.parent / virtualenvs.INCOMPLETE_MARKER).exists()
 
 
 def test_pip_has_no_offline_attempt(recorded, tmp_path):
     python, calls, outcomes = recorded
     outcomes[:] = [0]
-    venvs.PipInstaller().install(python, ["flask"], tmp_path, offline_first=["flask==3.1.3"])
+    installers.PipInstaller().install(python, ["flask"], tmp_path, offline_first=["flask==3.1.3"])
     assert len(calls) == 1 and "--offline" not in calls[0] and "flask" in calls[0]
-    assert venvs.PipInstaller().start_resolution(None, {"run": ["flask"]}, tmp_path) is None
+    assert installers.PipInstaller().start_resolution(None, {"run": ["flask"]}, tmp_path) is None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,20 +288,20 @@ def test_no_room_for_the_resolution_leaves_the_install_to_resolve(tmp_path, monk
     def no_temporary_folder(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(venvs, "Resolution", no_temporary_folder)
+    monkeypatch.setattr(resolution_module, "Resolution", no_temporary_folder)
     plan = new.Plan(
         names=names.validate("shop"),
         framework=frameworks.get("flask"),
         target=tmp_path / "shop",
-        interpreter=venvs.Interpreter(path=sys.executable, version=(3, 11, 7)),
-        installer=venvs.UvInstaller("uv"),
+        interpreter=interpreters.Interpreter(path=sys.executable, version=(3, 11, 7)),
+        installer=installers.UvInstaller("uv"),
         git=False,
         context={"project_name": "shop", "project_slug": "shop", "package_name": "shop"},
     )
     assert new._start_resolution(plan, scaffold.template_dir("flask")) is None
     monkeypatch.undo()
     started = new._start_resolution(plan, scaffold.template_dir("flask"))
-    assert isinstance(started, venvs.Resolution)  # the same plan, with room: it starts
+    assert isinstance(started, Resolution)  # the same plan, with room: it starts
     runtime = (started._folder / "runtime.in").read_text().splitlines()
     assert runtime[-1] == "pip" and any(line.startswith("flask") for line in runtime)
     everything = (started._folder / "everything.in").read_text().splitlines()
@@ -307,8 +311,8 @@ def test_no_room_for_the_resolution_leaves_the_install_to_resolve(tmp_path, monk
 
 @pytest.mark.parametrize("pip", [True, False])
 def test_a_venv_gets_pip_from_virtualenv_unless_the_installer_brings_it(tmp_path, pip):
-    interpreter = venvs.Interpreter(path=sys.executable, version=tuple(sys.version_info[:3]))
-    python = venvs.create_venv(interpreter, tmp_path / ".venv", pip=pip)
+    interpreter = interpreters.Interpreter(path=sys.executable, version=tuple(sys.version_info[:3]))
+    python = virtualenvs.create_venv(interpreter, tmp_path / ".venv", pip=pip)
     assert python.is_file() and (tmp_path / ".venv" / "pyvenv.cfg").is_file()
     assert (tmp_path / ".venv" / "bin" / "pip").exists() == pip
     found = list((tmp_path / ".venv" / "lib").glob("python3.*/site-packages/pip"))
@@ -316,23 +320,23 @@ def test_a_venv_gets_pip_from_virtualenv_unless_the_installer_brings_it(tmp_path
 
 
 # ---------------------------------------------------------------------------------------------
-# venvs.VenvAhead: virtualenv made ready in a child process while `new` renders
+# virtualenvs.VenvAhead: virtualenv made ready in a child process while `new` renders
 
 
-def _here() -> venvs.Interpreter:
-    return venvs.Interpreter(path=sys.executable, version=tuple(sys.version_info[:3]))
+def _here() -> interpreters.Interpreter:
+    return interpreters.Interpreter(path=sys.executable, version=tuple(sys.version_info[:3]))
 
 
 @pytest.mark.parametrize("pip", [True, False])
 def test_a_venv_made_ready_ahead_is_the_venv_create_venv_makes(tmp_path, pip):
-    ahead = venvs.VenvAhead(_here(), tmp_path / "ahead" / ".venv", pip=pip)
+    ahead = virtualenvs.VenvAhead(_here(), tmp_path / "ahead" / ".venv", pip=pip)
     assert not (tmp_path / "ahead").exists()  # nothing is written before `create`
     (tmp_path / "ahead").mkdir()
     python = ahead.create()
     assert ahead._child is None and not [
         c for c in runner._LIVE if c.args[:2] == [sys.executable, "-c"]
     ]
-    here = venvs.create_venv(_here(), tmp_path / "here" / ".venv", pip=pip)
+    here = virtualenvs.create_venv(_here(), tmp_path / "here" / ".venv", pip=pip)
     assert python == tmp_path / "ahead" / ".venv" / "bin" / "python"
     assert in_venv(tmp_path / "ahead", "-c", "import sys; print(sys.prefix)").stdout.strip() == str(
         tmp_path / "ahead" / ".venv"
@@ -346,7 +350,7 @@ def test_a_venv_made_ready_ahead_is_the_venv_create_venv_makes(tmp_path, pip):
 
 
 def test_a_venv_not_needed_after_all_is_never_created(tmp_path):
-    ahead = venvs.VenvAhead(_here(), tmp_path / ".venv", pip=False)
+    ahead = virtualenvs.VenvAhead(_here(), tmp_path / ".venv", pip=False)
     child = ahead._child
     ahead.cancel()
     assert child.returncode == 0 and child not in runner._LIVE
@@ -354,11 +358,11 @@ def test_a_venv_not_needed_after_all_is_never_created(tmp_path):
 
 
 def test_a_failure_ahead_is_reported_as_create_venv_reports_it(tmp_path):
-    missing = venvs.Interpreter(path=str(tmp_path / "no-python"), version=(3, 12, 0))
+    missing = interpreters.Interpreter(path=str(tmp_path / "no-python"), version=(3, 12, 0))
     with pytest.raises(StepFailed) as ahead:
-        venvs.VenvAhead(missing, tmp_path / ".venv", pip=False).create()
+        virtualenvs.VenvAhead(missing, tmp_path / ".venv", pip=False).create()
     with pytest.raises(StepFailed) as here:
-        venvs.create_venv(missing, tmp_path / ".venv", pip=False)
+        virtualenvs.create_venv(missing, tmp_path / ".venv", pip=False)
     assert ahead.value.message == here.value.message
     assert ahead.value.message.startswith("creating .venv with Python 3.12 failed: ")
     assert ahead.value.hint == here.value.hint and not (tmp_path / ".venv").exists()
@@ -367,12 +371,12 @@ def test_a_failure_ahead_is_reported_as_create_venv_reports_it(tmp_path):
 def test_a_child_that_cannot_run_only_costs_the_head_start(tmp_path, monkeypatch):
     here = _here()
     monkeypatch.setattr(sys, "executable", str(tmp_path / "missing-python"))
-    ahead = venvs.VenvAhead(here, tmp_path / ".venv", pip=False)
+    ahead = virtualenvs.VenvAhead(here, tmp_path / ".venv", pip=False)
     assert ahead._child is None
     monkeypatch.undo()
     assert ahead.create().is_file()
     # and one that dies before it answers
-    dying = venvs.VenvAhead(_here(), tmp_path / "again" / ".venv", pip=False)
+    dying = virtualenvs.VenvAhead(_here(), tmp_path / "again" / ".venv", pip=False)
     dying._child.kill()
     assert dying.create().is_file()
 
@@ -389,9 +393,9 @@ def uv_stand_in(tmp_path: Path, status: int) -> Path:
 
 
 def test_auto_takes_uv_and_checks_it_runs_in_the_background(tmp_path, monkeypatch):
-    monkeypatch.setattr(venvs, "uv_binary", lambda: str(uv_stand_in(tmp_path, 0)))
-    chosen = venvs.select_installer("auto")
-    assert isinstance(chosen, venvs.UvInstaller) and chosen._check is not None
+    monkeypatch.setattr(installers, "uv_binary", lambda: str(uv_stand_in(tmp_path, 0)))
+    chosen = installers.select_installer("auto")
+    assert isinstance(chosen, installers.UvInstaller) and chosen._check is not None
     assert chosen.usable() is chosen and chosen._check is None
 
 
@@ -402,18 +406,18 @@ def test_auto_falls_back_to_pip_when_uv_turns_out_not_to_run(
     uv = uv_stand_in(tmp_path, 1)
     if failure == "cannot-be-executed":
         uv.write_bytes(b"\x7fELF-not-for-this-machine")  # exec(2) refuses it
-    monkeypatch.setattr(venvs, "uv_binary", lambda: str(uv))
-    chosen = venvs.select_installer("auto").usable()
-    assert isinstance(chosen, venvs.PipInstaller)
+    monkeypatch.setattr(installers, "uv_binary", lambda: str(uv))
+    chosen = installers.select_installer("auto").usable()
+    assert isinstance(chosen, installers.PipInstaller)
     assert "uv does not run here" in capsys.readouterr().err
 
 
 def test_asking_for_uv_that_does_not_run_fails_before_anything_is_written(tmp_path, monkeypatch):
     from webkit_cli.errors import UsageError
 
-    monkeypatch.setattr(venvs, "uv_binary", lambda: str(uv_stand_in(tmp_path, 1)))
+    monkeypatch.setattr(installers, "uv_binary", lambda: str(uv_stand_in(tmp_path, 1)))
     with pytest.raises(UsageError, match="uv was requested but its binary"):
-        venvs.select_installer("uv")
+        installers.select_installer("uv")
 
 
 def test_a_failure_is_reported_by_its_last_message_with_the_lines_uv_wrapped():
@@ -469,7 +473,7 @@ def warm_uv_cache(tmp_path_factory) -> tuple[Path, list[str]]:
     env = {**os.environ, "UV_CACHE_DIR": str(folder / "uv-cache")}
     primed = webkit("new", "primed", "-y", "--no-git", cwd=folder, env=env)
     assert primed.returncode == 0, primed.stdout + primed.stderr
-    return folder / "uv-cache", venvs.read_lock(folder / "primed" / "requirements.lock")
+    return folder / "uv-cache", locks.read_lock(folder / "primed" / "requirements.lock")
 
 
 @pytest.mark.e2e
@@ -484,16 +488,16 @@ def test_a_cache_behind_the_index_is_caught_up_with_after_the_migration(
     assert "markupsafe==3.0.2" not in latest  # else this test proves nothing
 
     stale = tmp_path / "stale-uv"
-    stale.write_text(STALE_UV.format(python=sys.executable, real=venvs.uv_binary()))
+    stale.write_text(STALE_UV.format(python=sys.executable, real=installers.uv_binary()))
     stale.chmod(0o755)
-    monkeypatch.setattr(venvs, "uv_binary", lambda: str(stale))
+    monkeypatch.setattr(installers, "uv_binary", lambda: str(stale))
     result = invoke("new", "shop", "-y", "--no-git", "-o", tmp_path)
     assert result.exit_code == 0, result.output
     newest = next(pin for pin in latest if pin.startswith("markupsafe=="))
     assert f"markupsafe 3.0.2 → {newest.split('==')[1]}" in result.output
     shop = tmp_path / "shop"
-    assert venvs.read_lock(shop / "requirements.lock") == latest
-    assert newest in venvs.read_lock(shop / "requirements-dev.lock")
+    assert locks.read_lock(shop / "requirements.lock") == latest
+    assert newest in locks.read_lock(shop / "requirements-dev.lock")
     installed = in_venv(
         shop, "-c", "import importlib.metadata as m; print(m.version('markupsafe'))"
     )
@@ -521,9 +525,9 @@ def test_with_a_warm_cache_and_no_network_new_finishes_and_says_what_it_could_no
     assert "could not ask the package index for newer releases" in result.stderr
     assert "webkit setup --upgrade" in result.stderr
     shop = tmp_path / "shop"
-    assert venvs.read_lock(shop / "requirements.lock") == latest
+    assert locks.read_lock(shop / "requirements.lock") == latest
     assert any(
-        pin.startswith("pytest==") for pin in venvs.read_lock(shop / "requirements-dev.lock")
+        pin.startswith("pytest==") for pin in locks.read_lock(shop / "requirements-dev.lock")
     )
     check = in_venv(shop, "-m", "flask", "--app", "shop", "db", "current")
     assert check.returncode == 0 and "(head)" in check.stdout, check.stdout + check.stderr

@@ -6,20 +6,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from webkit_cli import runner, venvs
+from webkit_cli import bytecode, installers, locks, runner
 from webkit_cli.errors import StepFailed
 from webkit_cli.project import Project
 
 
-def _lock_differs(project: Project, installer: venvs.Installer) -> bool:
-    wanted = venvs.read_lock(project.dev_lock_file)
+def _lock_differs(project: Project, installer: installers.Installer) -> bool:
+    wanted = locks.read_lock(project.dev_lock_file)
     installed = installer.freeze(project.python, project.root)
     return {p.lower() for p in wanted} != {p.lower() for p in installed}
 
 
 def install_runtime(
     project: Project,
-    installer: venvs.Installer,
+    installer: installers.Installer,
     *,
     upgrade: bool = False,
     pins: list[str] | None = None,
@@ -27,7 +27,7 @@ def install_runtime(
 ) -> int:
     """Install the runtime dependencies and write requirements.lock. Returns the package count.
 
-    `pins`: the exact versions resolved for these dependencies moments ago (venvs.Resolution),
+    `pins`: the exact versions resolved for these dependencies moments ago (resolution.Resolution),
     tried from the installer's cache first. `seed`: what a .venv created without it gets too
     (pip), and no lock file lists."""
     wanted = [*project.dependencies, *seed]
@@ -39,14 +39,14 @@ def install_runtime(
     return len(runtime)
 
 
-def _write_runtime_lock(project: Project, installer: venvs.Installer, pins: list[str]) -> None:
-    venvs.write_lock(project.lock_file, pins, installer.name, "Runtime dependencies")
+def _write_runtime_lock(project: Project, installer: installers.Installer, pins: list[str]) -> None:
+    locks.write_lock(project.lock_file, pins, installer.name, "Runtime dependencies")
 
 
-def _write_dev_lock(project: Project, installer: venvs.Installer) -> int:
+def _write_dev_lock(project: Project, installer: installers.Installer) -> int:
     """requirements-dev.lock: what .venv holds now. Returns the package count."""
     everything = installer.freeze(project.python, project.root)
-    venvs.write_lock(
+    locks.write_lock(
         project.dev_lock_file, everything, installer.name, "Runtime and development dependencies"
     )
     return len(everything)
@@ -55,8 +55,8 @@ def _write_dev_lock(project: Project, installer: venvs.Installer) -> int:
 def behind(lock: Path, latest: Sequence[str]) -> list[tuple[str, str, str]]:
     """How the lock file differs from `latest`, the versions the index resolves now:
     (name, locked version or "none", latest version or "none") for each package that differs."""
-    locked = venvs.pin_versions(venvs.read_lock(lock))
-    wanted = venvs.pin_versions(latest)
+    locked = locks.pin_versions(locks.read_lock(lock))
+    wanted = locks.pin_versions(latest)
     return [
         (name, locked.get(name, "none"), wanted.get(name, "none"))
         for name in sorted(locked.keys() | wanted.keys())
@@ -66,7 +66,7 @@ def behind(lock: Path, latest: Sequence[str]) -> list[tuple[str, str, str]]:
 
 def catch_up(
     project: Project,
-    installer: venvs.Installer,
+    installer: installers.Installer,
     runtime: Sequence[str],
     everything: Sequence[str],
     *,
@@ -77,7 +77,7 @@ def catch_up(
     group): install exactly those, rewrite both lock files, and migrate again if asked (a
     runtime package changed: a newer framework may bring migrations of its own)."""
     installer.install(project.python, list(everything), project.root)
-    pins = sorted((f"{n}=={v}" for n, v in venvs.pin_versions(runtime).items()), key=str.lower)
+    pins = sorted((f"{n}=={v}" for n, v in locks.pin_versions(runtime).items()), key=str.lower)
     _write_runtime_lock(project, installer, pins)
     _write_dev_lock(project, installer)
     if migrate_again:
@@ -86,14 +86,14 @@ def catch_up(
 
 def install_dev(
     project: Project,
-    installer: venvs.Installer,
+    installer: installers.Installer,
     *,
     upgrade: bool = False,
     pins: list[str] | None = None,
 ) -> int:
     """Install the dev group on top and write requirements-dev.lock. Returns the package count.
 
-    `pins`: exact versions of the runtime and dev packages together (venvs.Resolution), tried
+    `pins`: exact versions of the runtime and dev packages together (resolution.Resolution), tried
     from the installer's cache first."""
     if project.dev_dependencies:
         extra = ["--upgrade"] if upgrade else []
@@ -107,7 +107,7 @@ def install_dev(
 
 
 def install_from_pyproject(
-    project: Project, installer: venvs.Installer, *, upgrade: bool = False
+    project: Project, installer: installers.Installer, *, upgrade: bool = False
 ) -> int:
     """Install runtime then dev dependencies; write both lock files. Returns the package count."""
     install_runtime(project, installer, upgrade=upgrade)
@@ -116,7 +116,7 @@ def install_from_pyproject(
 
 def install_dev_while_migrating(
     project: Project,
-    installer: venvs.Installer,
+    installer: installers.Installer,
     *,
     unfinished: list[runner.Background],
     pins: list[str] | None = None,
@@ -143,7 +143,7 @@ def install_dev_while_migrating(
     import time
     from concurrent.futures import ThreadPoolExecutor
 
-    bytecode = not installer.compiles_bytecode
+    use_cache = not installer.compiles_bytecode
     stopping = threading.Event()  # set before what runs is stopped: start nothing after it
 
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="new") as pool:
@@ -151,20 +151,20 @@ def install_dev_while_migrating(
         def migrate_with_bytecode() -> None:
             # The project's own modules compile on the other core meanwhile (not waited for:
             # what it has not done yet, the migration does).
-            pool.submit(venvs.compile_project, project.python, project.root)
-            if bytecode:
+            pool.submit(bytecode.compile_project, project.python, project.root)
+            if use_cache:
                 # Cache hits only, before the migration starts: about 0.1 to 0.3 s for a Flask
                 # project, where compiling on the fly costs seconds.
-                venvs.restore_bytecode(project.python)
+                bytecode.restore_bytecode(project.python)
                 if stopping.is_set():
                     return
-                pool.submit(venvs.compile_bytecode, project.python, project.framework.precompile)
+                pool.submit(bytecode.compile_bytecode, project.python, project.framework.precompile)
             if stopping.is_set():
                 return
             since = time.time_ns()
             migrate(project)
-            if bytecode and not stopping.is_set():
-                job = venvs.start_saving_bytecode(project.python, since)
+            if use_cache and not stopping.is_set():
+                job = bytecode.start_saving_bytecode(project.python, since)
                 if job is not None:
                     unfinished.append(job)
 
@@ -179,7 +179,7 @@ def install_dev_while_migrating(
     return count
 
 
-def install_from_lock(project: Project, installer: venvs.Installer) -> bool:
+def install_from_lock(project: Project, installer: installers.Installer) -> bool:
     """Install exactly the dev lock file; False when the environment already matches it."""
     if not _lock_differs(project, installer):
         return False

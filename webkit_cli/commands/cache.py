@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from webkit_cli import console, venvs
+from webkit_cli import bytecode, console
 from webkit_cli.errors import StepFailed, UsageError
 
 # What webkit writes under its cache folder (bytecode_cache.Cache, a script run by the
@@ -19,7 +19,7 @@ BYTECODE = "bytecode"
 
 
 def _folder() -> Path:
-    folder = venvs.cache_dir()
+    folder = bytecode.cache_dir()
     if folder is None:
         raise UsageError(
             "webkit's cache is turned off (WEBKIT_NO_CACHE is set)",

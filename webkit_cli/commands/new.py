@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from webkit_cli import console, frameworks, names, venvs
+from webkit_cli import console, frameworks, installers, interpreters, names, resolution, virtualenvs
 from webkit_cli.database import DATABASES
 from webkit_cli.errors import StepFailed, UsageError, WebkitError
 
@@ -22,12 +22,12 @@ class Plan:
     names: names.ProjectNames
     framework: frameworks.Framework
     target: Path
-    interpreter: venvs.Interpreter | None
-    installer: venvs.Installer | None
+    interpreter: interpreters.Interpreter | None
+    installer: installers.Installer | None
     git: bool
     context: dict[str, str] = field(default_factory=dict)
     database_skipped: bool = False
-    venv_ahead: venvs.VenvAhead | None = None  # virtualenv made ready while the render runs
+    venv_ahead: virtualenvs.VenvAhead | None = None  # virtualenv made ready while the render runs
 
 
 def _check_target(target: Path, force: bool) -> None:
@@ -240,7 +240,7 @@ def _summary(plan: Plan, started: float) -> None:
 )
 @click.option(
     "--installer",
-    type=click.Choice(venvs.INSTALLERS),
+    type=click.Choice(installers.INSTALLERS),
     default="auto",
     show_default=True,
     help="auto: uv when it runs, else pip.",
@@ -290,8 +290,8 @@ def new(
     target = (output_dir.expanduser() / project_names.directory).absolute()
     _check_target(target, force)
 
-    interpreter = None if no_venv else venvs.find_python(python_spec, fw.min_python)
-    chosen_installer = None if (no_venv or no_install) else venvs.select_installer(installer)
+    interpreter = None if no_venv else interpreters.find_python(python_spec, fw.min_python)
+    chosen_installer = None if (no_venv or no_install) else installers.select_installer(installer)
     python_version = (
         interpreter.short_version if interpreter else "{}.{}".format(*sys.version_info[:2])
     )
@@ -323,7 +323,7 @@ def new(
         return
 
     if plan.interpreter is not None:  # first: it takes longest to get ready
-        plan.venv_ahead = venvs.VenvAhead(
+        plan.venv_ahead = virtualenvs.VenvAhead(
             plan.interpreter, target / ".venv", pip=not _seed_packages(plan)
         )
     resolution = _start_resolution(plan, template)
@@ -363,11 +363,11 @@ RUNTIME, EVERYTHING = "runtime", "everything"
 def _seed_packages(plan: Plan) -> tuple[str, ...]:
     """pip, when the installer puts it into .venv with the dependencies rather than virtualenv."""
     if plan.installer is not None and plan.installer.installs_pip:
-        return venvs.SEED_PACKAGES
+        return installers.SEED_PACKAGES
     return ()
 
 
-def _start_resolution(plan: Plan, template: Path) -> venvs.Resolution | None:
+def _start_resolution(plan: Plan, template: Path) -> resolution.Resolution | None:
     """Start resolving the dependencies now, while the project renders and .venv is created:
     the index's round trips (half a second or more) then cost nothing. Two sets: the runtime
     dependencies (with pip, when uv installs it), and those with the dev group."""
@@ -411,7 +411,7 @@ def _prepare_database(proj) -> bool:
     return True
 
 
-def _finish(plan: Plan, target: Path, resolution: venvs.Resolution | None = None) -> None:
+def _finish(plan: Plan, target: Path, resolution: resolution.Resolution | None = None) -> None:
     from webkit_cli import runner
 
     unfinished: list[runner.Background] = []  # started by a step, collected at the end
@@ -424,7 +424,9 @@ def _finish(plan: Plan, target: Path, resolution: venvs.Resolution | None = None
             job.cancel()
 
 
-def _dev_pins(resolution: venvs.Resolution | None, runtime: list[str] | None) -> list[str] | None:
+def _dev_pins(
+    resolution: resolution.Resolution | None, runtime: list[str] | None
+) -> list[str] | None:
     """The exact versions for the dev install: those of the runtime packages and the dev group
     resolved together, provided that they keep the runtime versions just installed (the
     migration runs on those meanwhile). Never waits for the index: with a cold cache, the dev
@@ -438,7 +440,12 @@ def _dev_pins(resolution: venvs.Resolution | None, runtime: list[str] | None) ->
 
 
 def _catch_up(
-    proj, installer: venvs.Installer, resolution: venvs.Resolution, unfinished, *, migrated: bool
+    proj,
+    installer: installers.Installer,
+    resolution: resolution.Resolution,
+    unfinished,
+    *,
+    migrated: bool,
 ) -> None:
     """The installs took the versions in uv's cache, without waiting for the index: now that
     the index has answered, move to the newer releases it reports, if any (and migrate again
@@ -470,7 +477,9 @@ def _catch_up(
         step.note = "(" + ", ".join(f"{name} {old} → {new}" for name, old, new in changes) + ")"
 
 
-def _steps(plan: Plan, target: Path, resolution: venvs.Resolution | None, unfinished: list) -> None:
+def _steps(
+    plan: Plan, target: Path, resolution: resolution.Resolution | None, unfinished: list
+) -> None:
     from webkit_cli import environment, project
 
     proj = project.load(target)
@@ -486,7 +495,7 @@ def _steps(plan: Plan, target: Path, resolution: venvs.Resolution | None, unfini
             if ahead is not None and ahead.destination == proj.venv and ahead.pip == (not seed):
                 ahead.create()
             else:  # uv turned out not to run: pip installs, and virtualenv gives .venv pip
-                venvs.create_venv(plan.interpreter, proj.venv, pip=not seed)
+                virtualenvs.create_venv(plan.interpreter, proj.venv, pip=not seed)
     if plan.installer is not None:
         name = plan.installer.name
         with console.step(

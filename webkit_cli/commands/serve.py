@@ -8,7 +8,7 @@ import time
 
 import click
 
-from webkit_cli import console, environment, project, runner, venvs
+from webkit_cli import console, environment, project, runner, virtualenvs
 from webkit_cli.errors import StepFailed, UsageError
 
 DEFAULT_PORT = 8000
@@ -114,7 +114,7 @@ def _wait_until_answering(host: str, port: int, path: str, child, timeout: float
 
 
 def _ensure_venv(proj: project.Project, setup_now: bool) -> None:
-    state = venvs.venv_problem(proj.python)
+    state = virtualenvs.venv_problem(proj.python)
     if state is None:
         return
     if not setup_now:

@@ -10,29 +10,39 @@ import time
 
 import click
 
-from webkit_cli import console, environment, project, venvs
+from webkit_cli import (
+    bytecode,
+    console,
+    environment,
+    installers,
+    interpreters,
+    project,
+    virtualenvs,
+)
 from webkit_cli.errors import WebkitError
 
 
-def _interpreter(proj: project.Project, spec: str | None) -> venvs.Interpreter:
+def _interpreter(proj: project.Project, spec: str | None) -> interpreters.Interpreter:
     if spec is not None:
-        return venvs.find_python(spec, proj.framework.min_python)
+        return interpreters.find_python(spec, proj.framework.min_python)
     recorded = proj.answers.get("python_version")
     if isinstance(recorded, str) and recorded:
         try:
-            return venvs.find_python(recorded, proj.framework.min_python)
+            return interpreters.find_python(recorded, proj.framework.min_python)
         except WebkitError:  # fall back to the Python running webkit
             console.warning(
                 f"Python {recorded} (recorded in pyproject.toml) was not found; using this one"
             )
-    return venvs.find_python(None, proj.framework.min_python)
+    return interpreters.find_python(None, proj.framework.min_python)
 
 
 @click.command()
 @click.option(
     "--python", "python_spec", metavar="VERSION|PATH", help="Recreate .venv with this Python."
 )
-@click.option("--installer", type=click.Choice(venvs.INSTALLERS), default="auto", show_default=True)
+@click.option(
+    "--installer", type=click.Choice(installers.INSTALLERS), default="auto", show_default=True
+)
 @click.option("--recreate", is_flag=True, help="Delete and recreate .venv even if it works.")
 @click.option(
     "--upgrade",
@@ -48,18 +58,18 @@ def setup(python_spec: str | None, installer: str, recreate: bool, upgrade: bool
     changed = False
 
     with console.step("Checking .venv", ".venv") as step:
-        problem = venvs.venv_problem(proj.python)
+        problem = virtualenvs.venv_problem(proj.python)
         if problem is None and not (python_spec or recreate):
             step.done_text = ".venv is healthy"
         else:
             interpreter = _interpreter(proj, python_spec)
-            venvs.create_venv(interpreter, proj.venv)
+            virtualenvs.create_venv(interpreter, proj.venv)
             version = ".".join(map(str, interpreter.version))
             why = f" (it was {problem})" if problem and problem != "missing" else ""
             step.done_text = f"Created .venv with Python {version}{why}"
             changed = True
 
-    chosen = venvs.select_installer(installer).usable()
+    chosen = installers.select_installer(installer).usable()
     with console.step(f"Installing with {chosen.name}", "Dependencies") as step:
         if upgrade or not proj.dev_lock_file.is_file():
             count = environment.install_from_pyproject(proj, chosen, upgrade=upgrade)
@@ -72,9 +82,9 @@ def setup(python_spec: str | None, installer: str, recreate: bool, upgrade: bool
             step.done_text = f"Packages match {proj.dev_lock_file.name}"
         # What uv just installed gets the bytecode that webkit's cache holds for it, and what the
         # migration check compiles below is cached in turn. pip compiled as it installed.
-        bytecode = changed and not chosen.compiles_bytecode
-        if bytecode:
-            venvs.restore_bytecode(proj.python)
+        use_cache = changed and not chosen.compiles_bytecode
+        if use_cache:
+            bytecode.restore_bytecode(proj.python)
 
     with console.step("Checking the database", "Database") as step:
         outcome = environment.prepare_database(proj)
@@ -94,8 +104,8 @@ def setup(python_spec: str | None, installer: str, recreate: bool, upgrade: bool
             changed = True
         else:
             step.done_text = "Database is up to date"
-        if bytecode:
-            venvs.save_bytecode(proj.python, since)
+        if use_cache:
+            bytecode.save_bytecode(proj.python, since)
 
     if changed:
         console.success("[bold]The project is ready.[/bold] Run: webkit serve")
