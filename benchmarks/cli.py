@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     except BenchmarkError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from webkit_cli.scaffold import templates_root
+    from webkit_cli.template_store import templates_root
 
     try:
         workspace = make_workspace(args.tmp)

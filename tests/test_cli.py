@@ -115,7 +115,7 @@ def test_on_a_terminal_missing_choices_are_asked(invoke, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "Project name [shop]: blog" in result.output
     assert "Framework (flask, django) [flask]: django" in result.output
-    assert "Database (sqlite, postgres) [sqlite]: sqlite" in result.output
+    assert "Database (sqlite, postgres, mysql) [sqlite]: sqlite" in result.output
     assert "Plan for" in result.output and "(Django, dry run" in result.output
     assert "manage.py" in result.output
     assert list(tmp_path.iterdir()) == []
@@ -128,20 +128,33 @@ def test_without_a_terminal_defaults_are_used_and_said(invoke, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_database_url_with_sqlite_is_contradictory(invoke, tmp_path):
-    result = invoke(
-        "new", "blog", "--db", "sqlite", "--database-url", "postgresql://x/y", cwd=tmp_path
-    )
+@pytest.mark.parametrize(
+    ("db", "url", "message"),
+    [
+        ("sqlite", "postgresql://x/y", "--database-url is a PostgreSQL URL, but --db sqlite"),
+        ("sqlite", "mysql://root@x/y", "--database-url is a MySQL URL, but --db sqlite"),
+        ("postgres", "mysql://root@x/y", "--database-url is a MySQL URL, but --db postgres"),
+        ("mysql", "postgres://x/y", "--database-url is a PostgreSQL URL, but --db mysql"),
+    ],
+)
+def test_database_url_and_another_db_are_contradictory(invoke, tmp_path, db, url, message):
+    result = invoke("new", "blog", "--db", db, "--database-url", url, cwd=tmp_path)
     assert result.exit_code == 2
-    assert "--database-url is for PostgreSQL" in result.output
+    assert message in result.output
+    assert "drop one of the two options" in result.output
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("mysql://localhost/shop", "is not a PostgreSQL URL"),
+        ("oracle://localhost/shop", "is not a PostgreSQL or MySQL URL"),
+        ("sqlite:///shop.db", "is not a PostgreSQL or MySQL URL"),
         ("postgresql://localhost/", "names no database"),
         ("postgresql://localhost:port/shop", "invalid port"),
+        ("mysql://root@127.0.0.1:3306/", "names no database"),
+        ("mysql://root@127.0.0.1:port/shop", "invalid port"),
+        ("mysql:///shop", "names no host"),
     ],
 )
 def test_bad_database_urls(invoke, tmp_path, url, message):
@@ -151,13 +164,72 @@ def test_bad_database_urls(invoke, tmp_path, url, message):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_database_url_password_is_never_printed(invoke, tmp_path):
-    result = invoke(
-        "new", "blog", "--database-url", "mysql://u:hunter2@h/db", "--no-venv", cwd=tmp_path
-    )
+@pytest.mark.parametrize("scheme", ["oracle", "mysql", "postgresql"])
+def test_database_url_password_is_never_printed(invoke, tmp_path, scheme):
+    url = f"{scheme}://u:hunter2@h:port/db"  # refused: an unknown scheme or a bad port
+    result = invoke("new", "blog", "--database-url", url, "--no-venv", cwd=tmp_path)
     assert result.exit_code == 2
     assert "hunter2" not in result.output
     assert "u:***@h" in result.output
+
+
+@pytest.mark.parametrize(
+    ("framework", "url", "written"),
+    [
+        (
+            "flask",
+            "mysql://app:s3cr3tpw@db.internal:3307/blog",
+            "mysql+pymysql://app:s3cr3tpw@db.internal:3307/blog",
+        ),
+        (
+            "django",
+            "mysql://app:s3cr3tpw@db.internal:3307/blog",
+            "mysql://app:s3cr3tpw@db.internal:3307/blog",
+        ),
+        ("flask", "postgres://db.internal/blog", "postgresql+psycopg://db.internal/blog"),
+        ("django", "postgresql://db.internal/blog", "postgres://db.internal/blog"),
+    ],
+)
+def test_the_database_url_goes_to_env_in_the_frameworks_scheme_and_nowhere_else(
+    invoke, tmp_path, framework, url, written
+):
+    result = invoke(
+        "new",
+        "blog",
+        "-f",
+        framework,
+        "--database-url",
+        url,
+        "--no-venv",
+        "--no-git",
+        cwd=tmp_path,
+    )
+    assert result.exit_code == 0, result.output
+    root = tmp_path / "blog"
+    assert f"DATABASE_URL={written}\n" in (root / ".env").read_text()
+    leaked = [
+        p
+        for p in root.rglob("*")
+        if p.is_file() and p.name != ".env" and b"s3cr3tpw" in p.read_bytes()
+    ]
+    assert leaked == []
+    kind = "mysql" if url.startswith("mysql") else "postgres"
+    assert f'database = "{kind}"' in (root / "pyproject.toml").read_text()
+
+
+def test_dry_run_shows_what_the_project_would_record(invoke, tmp_path):
+    result = invoke("new", "blog", "--db", "mysql", "--dry-run", "--no-venv", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    shown = result.output[result.output.index("Recorded in pyproject.toml") :]
+    for line in (
+        'framework = "flask"',
+        'package = "blog"',
+        'database = "mysql"',
+        "template_version",
+    ):
+        assert line in shown
+    assert "secret" not in shown.lower().replace("no secrets", "")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_debug_shows_the_traceback_that_is_otherwise_hidden(invoke, tmp_path):

@@ -553,6 +553,48 @@ def test_sqlite_projects_get_postgres_and_are_told_why(invoke, tmp_path, databas
     assert ("psycopg[binary]" in read(root, "deploy/Dockerfile")) == (database == "sqlite")
 
 
+MYSQL_LOCK = LOCK + "pymysql==1.1.2\n"
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_mysql_projects_deploy_on_mariadb(invoke, tmp_path, framework):
+    root = make_project(tmp_path / "my-shop", framework, "mysql", MYSQL_LOCK)
+    result = deploy(invoke, root, "--domain", DOMAIN)
+    assert result.exit_code == 0, result.output
+    assert "deploy/k8s/mysql.yaml" in generated(root)
+    assert "deploy/k8s/postgres.yaml" not in generated(root)
+    compose = yaml.safe_load(read(root, "deploy/compose.yaml"))
+    db = compose["services"]["db"]
+    assert db["image"].startswith("mariadb:")
+    assert db["healthcheck"]["test"] == [
+        "CMD",
+        "healthcheck.sh",
+        "--connect",
+        "--innodb_initialized",
+    ]
+    assert db["volumes"] == ["db-data:/var/lib/mysql"]
+    assert "--character-set-server=utf8mb4" in db["command"]
+    assert db["environment"]["MARIADB_DATABASE"] == db["environment"]["MARIADB_USER"] == "my_shop"
+    assert "${MARIADB_PASSWORD" in db["environment"]["MARIADB_PASSWORD"]
+    scheme = {"flask": "mysql+pymysql://", "django": "mysql://"}[framework]
+    url = compose["x-app"]["environment"]["DATABASE_URL"]
+    assert url == f"{scheme}my_shop:${{MARIADB_PASSWORD}}@db:3306/my_shop"
+    example = read(root, "deploy/.env.example")
+    assert "MARIADB_PASSWORD=\n" in example and "POSTGRES" not in example
+    docs = yaml_docs(root / "deploy/k8s/mysql.yaml")
+    service, statefulset = docs
+    assert service["spec"]["ports"][0]["port"] == 3306
+    (container,) = statefulset["spec"]["template"]["spec"]["containers"]
+    assert container["image"].startswith("mariadb:")
+    assert container["readinessProbe"]["exec"]["command"][0] == "healthcheck.sh"
+    env = {item["name"]: item for item in container["env"]}
+    assert env["MARIADB_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == "MARIADB_PASSWORD"
+    deployment = read(root, "deploy/k8s/deployment.yaml")
+    assert f"{scheme}my_shop:$(MARIADB_PASSWORD)@my-shop-mysql:3306/my_shop" in deployment
+    # the lock file has the driver: the image installs nothing else
+    assert "pymysql" not in read(root, "deploy/Dockerfile")
+
+
 def test_dockerfile_shape(invoke, proj):
     assert deploy(invoke, proj, "--domain", DOMAIN).exit_code == 0
     dockerfile = read(proj, "deploy/Dockerfile")
@@ -751,15 +793,15 @@ def check_static(root: Path, output: Path, tmp: Path) -> None:
 
     result = kubernetes_validate(*manifests)
     assert result.returncode == 0, result.stdout + result.stderr
-    # one "passed" line per resource: postgres.yaml holds two
+    # one "passed" line per resource: the database's file (postgres.yaml, mysql.yaml) holds two
     assert result.stdout.count(" passed ") == len(manifests) + 1, result.stdout
 
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+@pytest.mark.parametrize("database", ["sqlite", "postgres", "mysql"])
 def test_validators_accept_the_files(invoke, tmp_path, framework, database):
-    lock = LOCK if database == "sqlite" else LOCK + "psycopg==3.2.9\n"
+    lock = {"sqlite": LOCK, "postgres": LOCK + "psycopg==3.2.9\n", "mysql": MYSQL_LOCK}[database]
     root = make_project(tmp_path / "my-shop", framework, database, lock)
     result = deploy(invoke, root, "--domain", DOMAIN, "--workers", "4", "--port", "8123")
     assert result.exit_code == 0, result.output

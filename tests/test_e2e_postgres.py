@@ -278,14 +278,23 @@ def test_new_creates_the_database_and_migrates_it(built: Built, pg: Postgres):
     assert "Nothing to do" in setup.stdout
 
 
-def test_postgres_project_is_ruff_clean(built: Built):
+def committed_equals_pristine(root: Path, scratch: Path) -> None:
+    """After the whole of `webkit new` (installs, database, migration), the first commit holds
+    exactly the render of the project's record, and the lock files."""
+    from tests.test_pristine import committed, rendered_again
+
+    assert rendered_again(root, scratch) == committed(root)
+
+
+def test_postgres_project_is_ruff_clean_and_rendered_again_exactly(built: Built, tmp_path: Path):
     for args in (["check", "."], ["format", "--check", "."]):
         result = in_venv(built.root, "-m", "ruff", *args)
         assert result.returncode == 0, result.stdout + result.stderr
+    committed_equals_pristine(built.root, tmp_path)
 
 
 def test_database_url_is_in_env_only(built: Built, pg: Postgres):
-    scheme = frameworks.get(built.framework).postgres_url_scheme
+    scheme = frameworks.get(built.framework).url_schemes["postgres"]
     expected = pg.url(built.database, password=built.password, scheme=scheme)
     assert f"DATABASE_URL={expected}\n" in (built.root / ".env").read_text()
     assert built.password not in built.output
@@ -322,7 +331,7 @@ def test_project_tests_run_on_a_database_of_their_own(built: Built, pg: Postgres
     assert re.fullmatch(pattern, ours[0]), ours
     assert not pg.exists(ours[0]), "the test database was not dropped"
     if built.framework == "flask":
-        assert f"the tests ran on {ours[0]}, created for this run and dropped" in result.stdout
+        assert f"The tests ran on PostgreSQL, in {ours[0]}, a database created" in result.stdout
     assert pg.items(built.database, table) == before
     assert [row[1] for row in before] == ["Development data"]
 
@@ -394,7 +403,7 @@ def test_database_fault_keeps_the_project_and_setup_finishes_it(
     assert again.returncode == 1, again.stdout + again.stderr
     assert f"error: {messages[fault]}" in again.stderr
 
-    scheme = frameworks.get(framework).postgres_url_scheme
+    scheme = frameworks.get(framework).url_schemes["postgres"]
     env = root / ".env"
     good = pg.url(database, scheme=scheme)
     env.write_text(re.sub(r"(?m)^DATABASE_URL=.*$", f"DATABASE_URL={good}", env.read_text()))

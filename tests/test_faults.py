@@ -80,6 +80,37 @@ def assert_setup_repairs(root: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# The database server is unreachable
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("url", "where"),
+    [
+        ("mysql://root@db.invalid:3306/shop", "MySQL at db.invalid:3306 does not answer"),
+        ("postgresql://db.invalid:5432/shop", "PostgreSQL at db.invalid:5432 does not answer"),
+    ],
+    ids=["mysql", "postgres"],
+)
+def test_an_unreachable_database_server_keeps_the_project_for_setup(tmp_path, url, where):
+    """A host that does not resolve: the project is whole, the database step says why and how
+    to go on, and `webkit setup` says it again until the server is there."""
+    started = time.monotonic()
+    result = webkit("new", "shop", "--database-url", url, "-y", "--no-git", cwd=tmp_path)
+    assert time.monotonic() - started < 60
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    root = tmp_path / "shop"
+    assert f"warning: database step skipped: {where}" in output
+    assert "then run `webkit setup`" in output
+    assert (root / "requirements-dev.lock").is_file()  # every other step was done
+    again = webkit("setup", cwd=root)
+    assert again.returncode == 1
+    assert f"error: {where}" in again.stderr and "webkit setup" in again.stderr
+    assert "Traceback" not in again.stdout + again.stderr
+
+
+# ---------------------------------------------------------------------------------------------
 # The package index is unreachable
 
 

@@ -226,6 +226,6 @@ def prepare_database(project: Project):
     from webkit_cli import database
 
     url = project.setting("DATABASE_URL")
-    if not database.is_postgres(url):
+    if database.server_of(url) is None:
         return None
     return database.ensure(project, url)

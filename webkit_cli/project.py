@@ -6,10 +6,13 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from webkit_cli.errors import UsageError
 from webkit_cli.frameworks import Framework
+
+if TYPE_CHECKING:
+    from webkit_cli.record import Record
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -27,6 +30,7 @@ class Project:
     package: str
     answers: dict[str, Any] = field(default_factory=dict)
     pyproject: dict[str, Any] = field(default_factory=dict)
+    record: Record | None = None  # what webkit rendered (None only for a Project made by hand)
 
     @property
     def venv(self) -> Path:
@@ -123,35 +127,18 @@ def find_root(start: Path) -> Path | None:
 
 
 def load(root: Path) -> Project:
-    from webkit_cli import frameworks
+    from webkit_cli import frameworks, record
 
     path = root / "pyproject.toml"
     data = read_pyproject(path)
-    table = data.get("tool", {}).get("webkit")
-    if not isinstance(table, dict):
-        raise UsageError(
-            f"{path} has no [tool.webkit] table",
-            "run this in a project created by `webkit new`, or create one: webkit new NAME",
-        )
-    name = table.get("framework")
-    if not isinstance(name, str) or name not in frameworks.NAMES:
-        raise UsageError(
-            f"{path}: [tool.webkit] framework = {name!r} is not one webkit knows",
-            f"set it to one of: {', '.join(frameworks.NAMES)}",
-        )
-    package = table.get("package")
-    if not isinstance(package, str) or not package.isidentifier():
-        raise UsageError(
-            f"{path}: [tool.webkit] package = {package!r} is not a Python package name",
-            "set it to the name of the project's package directory",
-        )
-    answers = table.get("answers", {})
+    recorded = record.from_pyproject(data, str(path))
     return Project(
         root=root,
-        framework=frameworks.get(name),
-        package=package,
-        answers=answers if isinstance(answers, dict) else {},
+        framework=frameworks.get(recorded.framework),
+        package=recorded.package,
+        answers=dict(recorded.answers),
         pyproject=data,
+        record=recorded,
     )
 
 

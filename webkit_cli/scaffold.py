@@ -19,24 +19,20 @@ from typing import Any
 from webkit_cli.errors import StepFailed, UsageError
 
 SECRET_FILES = (".env",)
-
-
-def templates_root() -> Path:
-    """templates/ inside the installed wheel, or at the top of a source checkout."""
-    packaged = Path(__file__).resolve().parent / "templates"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parent.parent / "templates"
+# Variables that hold tables and lists (the record's features and resources): given to the
+# template as they are, where cookiecutter would merge them into the template's defaults.
+STRUCTURED = ("_features", "_resources")
+# A template's optional features: templates/<framework>/features/<name>/ is an overlay (a
+# folder like the template's own project folder) rendered on top of the project when the
+# feature is on.
+FEATURES_DIR = "features"
 
 
 def template_dir(name: str) -> Path:
-    path = templates_root() / name
-    if not (path / "cookiecutter.json").is_file():
-        raise StepFailed(
-            f"the '{name}' template is missing from this webkit installation ({path})",
-            "reinstall webkit: pip install --force-reinstall webkit-cli",
-        )
-    return path
+    """The current release of the template `name` (see template_store)."""
+    from webkit_cli import template_store
+
+    return template_store.current_dir(name)
 
 
 # What makes a file a Jinja template: without any of these, rendering gives the file back.
@@ -83,9 +79,11 @@ def render_context(template: Path, values: dict[str, Any]) -> dict[str, Any]:
     context = generate_context(
         context_file=str(template / "cookiecutter.json"),
         default_context={},
-        extra_context=values,
+        extra_context={key: value for key, value in values.items() if key not in STRUCTURED},
     )
-    context["cookiecutter"] = prompt_for_config(context, no_input=True)
+    declared = context["cookiecutter"]
+    structured = {key: values[key] for key in STRUCTURED if key in declared and key in values}
+    context["cookiecutter"] = {**prompt_for_config(context, no_input=True), **structured}
     context["_cookiecutter"] = {
         k: v for k, v in context["cookiecutter"].items() if not k.startswith("_")
     }
@@ -111,14 +109,32 @@ def _generate(template: Path, values: dict[str, Any], output_dir: Path) -> Path:
             output_dir=str(output_dir),
             accept_hooks=False,
         )
+        rendered = Path(result)
+        for feature in context["cookiecutter"].get("_features", {}):
+            overlay = template / FEATURES_DIR / feature
+            if overlay.is_dir():
+                generate_files(
+                    repo_dir=str(overlay),
+                    context=_overlay_context(overlay, context),
+                    output_dir=str(output_dir),
+                    overwrite_if_exists=True,
+                    accept_hooks=False,
+                )
     except CookiecutterException as exc:
         raise _template_bug(exc) from exc
-    rendered = Path(result)
     for name in SECRET_FILES:
         secret = rendered / name
         if secret.is_file():
             secret.chmod(0o600)
     return rendered
+
+
+def _overlay_context(overlay: Path, context: dict[str, Any]) -> dict[str, Any]:
+    """The base render's context, with the overlay's own plain files copied as they are."""
+    cookiecutter = dict(context["cookiecutter"])
+    cookiecutter["_copy_without_render"] = list(_plain_files(overlay))
+    cookiecutter["_template"] = cookiecutter["_repo_dir"] = str(overlay)
+    return {**context, "cookiecutter": cookiecutter}
 
 
 @contextmanager
@@ -168,12 +184,15 @@ def render_one(template: Path, values: dict[str, Any], relative: str) -> str:
     from cookiecutter.environment import StrictEnvironment
     from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.find import find_template
-    from jinja2 import TemplateError
+    from jinja2 import FileSystemLoader, TemplateError
 
     try:
         context = render_context(template, values)
         env = StrictEnvironment(context=context, keep_trailing_newline=True)
-        text = (find_template(template, env) / relative).read_text(encoding="utf-8")
+        project = find_template(template, env)
+        # as generate_files sets it: the project folder, and the template's shared fragments
+        env.loader = FileSystemLoader([str(project), str(project.parent / "templates")])
+        text = (project / relative).read_text(encoding="utf-8")
         return env.from_string(text).render(**context)
     except (CookiecutterException, TemplateError, OSError) as exc:
         raise _template_bug(exc) from exc

@@ -9,12 +9,22 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import click
 
-from webkit_cli import console, frameworks, installers, interpreters, names, resolution, virtualenvs
-from webkit_cli.database import DATABASES
+from webkit_cli import (
+    console,
+    frameworks,
+    installers,
+    interpreters,
+    names,
+    resolution,
+    template_store,
+    virtualenvs,
+)
 from webkit_cli.errors import StepFailed, UsageError, WebkitError
+from webkit_cli.record import DATABASES, Record
 
 
 @dataclass
@@ -25,7 +35,8 @@ class Plan:
     interpreter: interpreters.Interpreter | None
     installer: installers.Installer | None
     git: bool
-    context: dict[str, str] = field(default_factory=dict)
+    record: Record | None = None  # what the project records in [tool.webkit]
+    context: dict[str, Any] = field(default_factory=dict)  # the template's variables
     database_skipped: bool = False
     venv_ahead: virtualenvs.VenvAhead | None = None  # virtualenv made ready while the render runs
 
@@ -86,28 +97,29 @@ def _choose_framework(framework: str | None, interactive: bool) -> str:
 def _choose_database(
     db: str | None, url: str | None, package: str, fw: frameworks.Framework, interactive: bool
 ) -> tuple[str, str]:
-    """The database kind and, for PostgreSQL, its URL in the framework's scheme."""
+    """The database kind and, for a server, its URL in the framework's scheme."""
     from webkit_cli import database
 
     if url is not None:
-        if db == "sqlite":
+        kind = database.validate_url(url)
+        if db is not None and db != kind:
+            title = database.SERVERS[kind].title
             raise UsageError(
-                "--database-url is for PostgreSQL, but --db sqlite was given",
-                "drop one of the two options",
+                f"--database-url is a {title} URL, but --db {db} was given",
+                "drop one of the two options (--database-url alone chooses the database)",
             )
-        db = "postgres"
+        db = kind
     if db is None:
         if interactive:
             db = click.prompt("Database", type=click.Choice(DATABASES), default=DATABASES[0])
         else:
             db = DATABASES[0]
-    if db != "postgres":
+    if db not in database.SERVERS:
         return db, ""
     if url is None:
-        env_url = os.environ.get("DATABASE_URL")
-        url = env_url if database.is_postgres(env_url) else f"postgresql://localhost/{package}"
-    database.validate_url(url)
-    return db, database.framework_url(url, fw.postgres_url_scheme)
+        url = database.default_url(db, package)
+        database.validate_url(url)
+    return db, database.framework_url(url, fw.url_schemes[db])
 
 
 def _print_plan(plan: Plan, files: list[str]) -> None:
@@ -140,7 +152,7 @@ def _print_plan(plan: Plan, files: list[str]) -> None:
             "requirements-dev.lock"
         )
         n += 1
-        if plan.context["database"] == "postgres":
+        if plan.context["database_url"]:
             from webkit_cli.database import redact
 
             out.print(
@@ -153,6 +165,23 @@ def _print_plan(plan: Plan, files: list[str]) -> None:
         n += 1
     if plan.git:
         out.print(f"\n[bold]{n}. Git[/bold]: git init, then a first commit")
+
+
+def _print_record(template: Path, plan: Plan) -> None:
+    """The [tool.webkit] tables the project would record (what `update` and `add` start from)."""
+    from webkit_cli import scaffold
+
+    pyproject = scaffold.render_one(template, plan.context, "pyproject.toml")
+    lines, inside = [], False
+    for line in pyproject.splitlines():
+        if line.startswith("["):
+            inside = line.lstrip("[").startswith("tool.webkit")
+        if inside:
+            lines.append(line)
+    out = console.out()
+    out.print("\n[bold]Recorded in pyproject.toml[/bold] (no secrets: those go to .env only):")
+    for line in "\n".join(lines).strip().splitlines():
+        out.print(f"   {console.escape(line)}")
 
 
 def _git_init(target: Path, step: console.Step) -> None:
@@ -249,12 +278,12 @@ def _summary(plan: Plan, started: float) -> None:
     "--db",
     "db",
     type=click.Choice(DATABASES),
-    help="sqlite (embedded, the default) or postgres.",
+    help="sqlite (embedded, the default), postgres or mysql (MySQL or MariaDB).",
 )
 @click.option(
     "--database-url",
     metavar="URL",
-    help="PostgreSQL URL (implies --db postgres); default $DATABASE_URL or postgresql://localhost/NAME.",
+    help="A PostgreSQL or MySQL URL (implies --db); default $DATABASE_URL, else the local server.",
 )
 @click.option("--no-venv", is_flag=True, help="Do not create .venv (implies --no-install).")
 @click.option("--no-install", is_flag=True, help="Create .venv but install nothing.")
@@ -302,24 +331,31 @@ def new(
         interpreter=interpreter,
         installer=chosen_installer,
         git=not no_git,
-        context={
-            "project_name": project_names.name,
-            "project_slug": project_names.distribution,
-            "package_name": project_names.package,
-            "description": fw.description,
-            "python_version": python_version,
-            "database": db,
-            "database_url": db_url,
-            "secret_key": secrets.token_urlsafe(50),
-        },
+        record=Record(
+            framework=fw.name,
+            package=project_names.package,
+            template_version=template_store.current_version(fw.template),
+            answers={
+                "project_name": project_names.name,
+                "project_slug": project_names.distribution,
+                "description": fw.description,
+                "python_version": python_version,
+                "database": db,
+            },
+        ),
+    )
+    # The secrets go to .env only, never into the record.
+    plan.context = plan.record.values(
+        {"secret_key": secrets.token_urlsafe(50), "database_url": db_url}
     )
     from webkit_cli import scaffold
 
-    template = scaffold.template_dir(fw.template)
+    template = template_store.current_dir(fw.template)
     if dry_run:
         if plan.installer is not None:
             plan.installer = plan.installer.usable()
         _print_plan(plan, scaffold.preview(template, plan.context))
+        _print_record(template, plan)
         return
 
     if plan.interpreter is not None:  # first: it takes longest to get ready

@@ -23,10 +23,42 @@ if TYPE_CHECKING:
 
 # The unprivileged numeric user (and group) of the image and the pods.
 UID = 10001
-# Installed into the image when the project's lock file has no PostgreSQL driver (a SQLite
-# project): compose and Kubernetes run it on PostgreSQL.
-POSTGRES_DRIVER = "psycopg[binary]>=3.2,<4"
-_DRIVER_PINS = re.compile(r"^\s*(psycopg|psycopg2|psycopg2-binary)(\[[^\]]*\])?\s*==", re.I | re.M)
+
+
+@dataclass(frozen=True)
+class DatabaseServer:
+    """The database server compose and Kubernetes run for the project."""
+
+    title: str
+    image: str
+    port: int
+    credential_env: str  # the variable of .env that holds the app user's password
+    # Installed into the image when the project's lock file has no driver for it (a SQLite
+    # project, which compose and Kubernetes run on PostgreSQL).
+    driver: str
+    driver_pins: re.Pattern[str]
+
+
+SERVERS = {
+    "postgres": DatabaseServer(
+        title="PostgreSQL",
+        image="postgres:17",
+        port=5432,
+        credential_env="POSTGRES_PASSWORD",
+        driver="psycopg[binary]>=3.2,<4",
+        driver_pins=re.compile(
+            r"^\s*(psycopg|psycopg2|psycopg2-binary)(\[[^\]]*\])?\s*==", re.I | re.M
+        ),
+    ),
+    "mysql": DatabaseServer(
+        title="MariaDB",
+        image="mariadb:11",
+        port=3306,
+        credential_env="MARIADB_PASSWORD",
+        driver="pymysql[rsa]>=1.1,<2",
+        driver_pins=re.compile(r"^\s*pymysql(\[[^\]]*\])?\s*==", re.I | re.M),
+    ),
+}
 # Kubernetes appends suffixes such as "-postgres" and "-migrate" to names of at most 63.
 MAX_NAME = 40
 
@@ -61,7 +93,7 @@ FILES: dict[str, tuple[Output, ...]] = {
                 "ingress",
                 "hpa",
                 "migrate-job",
-                "postgres",
+                "{server}",  # the database server: postgres or mysql
             )
         ),
         ENV_EXAMPLE,
@@ -131,23 +163,17 @@ def _image_tag(proj: Project) -> str:
     return version if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", version) else "latest"
 
 
-def _database(proj: Project) -> str:
-    database = proj.answers.get("database", "sqlite")
-    if database not in ("sqlite", "postgres"):
-        raise UsageError(
-            f"pyproject.toml: [tool.webkit.answers] database = {database!r} is not one "
-            "webkit knows",
-            'set it to "sqlite" or "postgres"',
-        )
-    return str(database)
+def _server(proj: Project) -> str:
+    """The server of the deployment: the project's own, PostgreSQL for a SQLite project."""
+    return "mysql" if proj.answers.get("database", "sqlite") == "mysql" else "postgres"
 
 
-def _needs_driver(proj: Project) -> bool:
+def _needs_driver(proj: Project, server: DatabaseServer) -> bool:
     try:
         lock = proj.lock_file.read_text(encoding="utf-8")
     except OSError:
         return True
-    return not _DRIVER_PINS.search(lock)
+    return not server.driver_pins.search(lock)
 
 
 def context(proj: Project, settings: Settings) -> dict[str, Any]:
@@ -155,8 +181,10 @@ def context(proj: Project, settings: Settings) -> dict[str, Any]:
     name = resource_name(proj)
     package = proj.package
     output = settings.output
-    database = _database(proj)
-    db = package  # PostgreSQL database and role: the package name is a valid identifier
+    database = proj.answers.get("database", "sqlite")
+    server_name = _server(proj)
+    server = SERVERS[server_name]
+    db = package  # the database and its user: the package name is a valid identifier
     env = {**fw.prod_env, **fw.deploy_env}
     env = {key: value.format(domain=settings.domain) for key, value in env.items()}
     container_env = {"FORWARDED_ALLOW_IPS": "*"}
@@ -173,8 +201,10 @@ def context(proj: Project, settings: Settings) -> dict[str, Any]:
     migrate_argv = ["python", *fw.argv(fw.migrate, package=package)]
     prepare = [" ".join(fw.argv(cmd, package=package)) for cmd in fw.prod_prepare]
 
-    def postgres_url(credential: str, host: str) -> str:
-        return f"{fw.postgres_url_scheme}{db}:{credential}@{host}:5432/{db}"
+    scheme = fw.url_schemes[server_name]
+
+    def server_url(credential: str, host: str) -> str:
+        return f"{scheme}{db}:{credential}@{host}:{server.port}/{db}"
 
     return {
         "project_name": name,  # validated; the typed name could hold quotes
@@ -209,11 +239,16 @@ def context(proj: Project, settings: Settings) -> dict[str, Any]:
         "sqlite_url": f"sqlite:////var/lib/{name}/{package}.db",
         "db_name": db,
         "db_user": db,
-        "postgres_scheme": fw.postgres_url_scheme,
+        "db_server": server_name,
+        "db_title": server.title,
+        "db_image": server.image,
+        "db_port": server.port,
+        "db_password": server.credential_env,
+        "db_scheme": scheme,
         # compose interpolates ${...}; Kubernetes expands $(...) from the container's variables
-        "database_url": postgres_url("${POSTGRES_PASSWORD}", "db"),
-        "k8s_database_url": postgres_url("$(POSTGRES_PASSWORD)", f"{name}-postgres"),
-        "driver": POSTGRES_DRIVER if _needs_driver(proj) else None,
+        "database_url": server_url(f"${{{server.credential_env}}}", "db"),
+        "k8s_database_url": server_url(f"$({server.credential_env})", f"{name}-{server_name}"),
+        "driver": server.driver if _needs_driver(proj, server) else None,
     }
 
 
@@ -257,7 +292,7 @@ def environment(root: Path) -> jinja2.Environment:
 
 
 def templates_dir() -> Path:
-    from webkit_cli.scaffold import templates_root
+    from webkit_cli.template_store import templates_root
 
     root = templates_root() / "deploy"
     if not root.is_dir():
@@ -276,9 +311,11 @@ def render(proj: Project, settings: Settings, targets: tuple[str, ...]) -> list[
     files: dict[str, Rendered] = {}
     for target in expand(targets):
         for out in FILES[target]:
-            path = out.path.format(output=settings.output, name=values["name"])
+            names = {"output": settings.output, "name": values["name"]}
+            server = values["db_server"]
+            path = out.path.replace("{server}", server).format(**names)
             if path in files:  # shared by several targets (.env.example)
                 continue
-            content = env.get_template(out.template).render(values)
+            content = env.get_template(out.template.replace("{server}", server)).render(values)
             files[path] = Rendered(path=path, target=target, content=content)
     return list(files.values())

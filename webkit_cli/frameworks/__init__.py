@@ -53,8 +53,10 @@ class Framework:
     deploy_env: dict[str, str] = field(default_factory=dict)
     # Variables for running prod_prepare while an image is built, where there are no secrets.
     build_env: dict[str, str] = field(default_factory=dict)
-    # DATABASE_URL scheme for PostgreSQL, as the project's settings expect it.
-    postgres_url_scheme: str = "postgresql://"
+    # DATABASE_URL schemes for the database servers, as the project's settings expect them.
+    url_schemes: dict[str, str] = field(
+        default_factory=lambda: {"postgres": "postgresql://", "mysql": "mysql://"}
+    )
     api_path: str = "/api/items"
     # Folders of site-packages (their largest parts first) that the first migration imports
     # most of: where webkit's bytecode cache lacks them, `webkit new` compiles them on the other

@@ -28,5 +28,5 @@ FRAMEWORK = Framework(
     deploy_env={"ALLOWED_HOSTS": "{domain}", "CSRF_TRUSTED_ORIGINS": "https://{domain}"},
     # settings.py needs a SECRET_KEY to load; collectstatic does not use it. No .env either.
     build_env={"SECRET_KEY": "collectstatic-only-not-a-secret", "ENV_FILE": "/dev/null"},
-    postgres_url_scheme="postgres://",
+    url_schemes={"postgres": "postgres://", "mysql": "mysql://"},
 )

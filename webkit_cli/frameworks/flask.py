@@ -51,5 +51,5 @@ FRAMEWORK = Framework(
     static_root="{package}/static",
     # One proxy (nginx or the ingress) sets X-Forwarded-For and -Proto: see config.py.
     deploy_env={"PROXY_FIX_X_FOR": "1", "PROXY_FIX_X_PROTO": "1"},
-    postgres_url_scheme="postgresql+psycopg://",
+    url_schemes={"postgres": "postgresql+psycopg://", "mysql": "mysql+pymysql://"},
 )

@@ -113,6 +113,20 @@ if database["ENGINE"] == "django.db.backends.sqlite3":
         init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         transaction_mode="IMMEDIATE",
     )
+{%- if cookiecutter.database == "mysql" %}
+elif database["ENGINE"] == "django.db.backends.mysql":
+    # PyMySQL stands in for mysqlclient, which Django's MySQL backend imports as MySQLdb: a
+    # pure-Python driver that installs anywhere, without a compiler or MySQL's client library.
+    import pymysql
+
+    pymysql.install_as_MySQLdb()
+    # All of Unicode (utf8mb4, emoji included), and strict SQL mode whatever the server's
+    # default: a value that does not fit its column is an error, never silently cut short.
+    database.setdefault("OPTIONS", {}).update(
+        charset="utf8mb4", init_command="SET sql_mode = 'TRADITIONAL'"
+    )
+    database["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+{%- endif %}
 # In production, keep connections open between requests and check them before reuse
 # (runserver's thread per request would only leak them).
 database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)

@@ -131,6 +131,19 @@ def test_absolute_sqlite_path(load_settings, tmp_path):
     assert database["NAME"] == tmp_path / "data.sqlite3"
 
 
+{% if cookiecutter.database == "mysql" -%}
+def test_mysql_talks_utf8mb4_in_strict_mode(load_settings):
+    url = "mysql://app:secret@db.internal:3306/{{ cookiecutter.package_name }}"
+
+    database = load_settings(**PRODUCTION, DATABASE_URL=url)["DATABASES"]["default"]
+
+    assert database["ENGINE"] == "django.db.backends.mysql"
+    assert database["OPTIONS"]["charset"] == "utf8mb4"
+    assert database["OPTIONS"]["init_command"] == "SET sql_mode = 'TRADITIONAL'"
+    assert database["TEST"]["CHARSET"] == "utf8mb4"
+
+
+{% endif -%}
 def test_sqlite_is_set_up_for_concurrent_workers(load_settings, tmp_path):
     from django.db.utils import ConnectionHandler
 

@@ -34,10 +34,32 @@ def configured_database_url() -> str:
     return ""
 
 
+# The database servers the tests can run on, each with the database to connect to for CREATE
+# and DROP DATABASE (None: no database), and what those statements need there.
+SERVERS = {
+    "postgresql": {
+        "title": "PostgreSQL",
+        "maintenance": "postgres",
+        "create": "",
+        # FORCE (PostgreSQL 13+): connections a failed test left open cannot keep it alive.
+        "drop": " WITH (FORCE)",
+        "fix": "let the user create databases (ALTER ROLE ... CREATEDB)",
+    },
+    "mysql": {
+        "title": "MySQL",
+        "maintenance": None,
+        "create": " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
+        "drop": "",
+        "fix": "let the user create databases (GRANT ALL ON *.* TO ...)",
+    },
+}
+
+
 def server_engine(url: URL) -> Engine:
-    """An engine on the server's maintenance database, where CREATE and DROP DATABASE run."""
+    """An engine on the server outside the project's database, where CREATE and DROP run."""
+    maintenance = SERVERS[url.get_backend_name()]["maintenance"]
     return create_engine(
-        url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool
+        url.set(database=maintenance), isolation_level="AUTOCOMMIT", poolclass=NullPool
     )
 
 
@@ -46,25 +68,26 @@ def test_database(pytestconfig: pytest.Config) -> Iterator[None]:
     """Keep the tests off the development database.
 
     On SQLite each app gets a fresh in-memory database (see TestingConfig). When the project
-    uses PostgreSQL (TEST_DATABASE_URL or DATABASE_URL), the run creates a database of its own
-    on that server, `<name>_test_<random>`, points TEST_DATABASE_URL at it, and drops it at
-    the end, also when tests fail.
+    uses a database server (TEST_DATABASE_URL or DATABASE_URL), the run creates a database of
+    its own on that server, `<name>_test_<random>`, points TEST_DATABASE_URL at it, and drops
+    it at the end, also when tests fail.
     """
     url = make_url(database_url(configured_database_url() or "sqlite://"))
-    if url.get_backend_name() != "postgresql":
+    server = SERVERS.get(url.get_backend_name())
+    if server is None:
         yield
         return
     name = f"{url.database}_test_{secrets.token_hex(4)}"
-    server = server_engine(url)
-    quoted = server.dialect.identifier_preparer.quote(name)
+    engine = server_engine(url)
+    quoted = engine.dialect.identifier_preparer.quote(name)
     try:
-        with server.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {quoted}"))
+        with engine.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {quoted}{server['create']}"))
     except DBAPIError as error:
         pytest.exit(
-            f"The tests run on PostgreSQL, in a database of their own, but creating {name} "
-            f"failed: {error.orig}\nStart the server, or let the user create databases "
-            "(ALTER ROLE ... CREATEDB), or run the tests on SQLite: TEST_DATABASE_URL=sqlite://",
+            f"The tests run on {server['title']}, in a database of their own, but creating "
+            f"{name} failed: {error.orig}\nStart the server, or {server['fix']}, or run the "
+            "tests on SQLite: TEST_DATABASE_URL=sqlite://",
             returncode=pytest.ExitCode.USAGE_ERROR,
         )
     try:
@@ -73,20 +96,19 @@ def test_database(pytestconfig: pytest.Config) -> Iterator[None]:
             patch.setenv("TEST_DATABASE_URL", test_url)
             yield
     finally:
-        with server.connect() as connection:
-            # FORCE (PostgreSQL 13+): connections a failed test left open cannot keep it alive.
-            connection.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
-        server.dispose()
-    pytestconfig.stash[TEST_DATABASE] = name
+        with engine.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {quoted}{server['drop']}"))
+        engine.dispose()
+    pytestconfig.stash[TEST_DATABASE] = f"{server['title']}, in {name}"
 
 
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
-    name = config.stash.get(TEST_DATABASE, None)
-    if name:
+    where = config.stash.get(TEST_DATABASE, None)
+    if where:
         terminalreporter.write_line(
-            f"PostgreSQL: the tests ran on {name}, created for this run and dropped."
+            f"The tests ran on {where}, a database created for this run and dropped."
         )
 
 
@@ -94,8 +116,8 @@ def pytest_terminal_summary(
 def app() -> Iterator[Flask]:
     """The app in testing mode, on the tests' database with the tables created.
 
-    Each test gets a fresh in-memory SQLite database, or the tables of the run's PostgreSQL
-    database, dropped again afterwards.
+    Each test gets a fresh in-memory SQLite database, or the tables of the run's database on
+    the server, dropped again afterwards.
     """
     app = create_app("testing")
     with app.app_context():

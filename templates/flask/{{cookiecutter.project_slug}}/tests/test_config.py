@@ -105,10 +105,22 @@ def test_testing_never_uses_database_url(clean_env):
         ("postgresql://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
         ("postgresql+psycopg://h/db", "postgresql+psycopg://h/db"),
         ("sqlite:///app.db", "sqlite:///app.db"),
+        ("mysql://u:p@h:3306/db", "mysql+pymysql://u:p@h:3306/db?charset=utf8mb4"),
+        ("mysql+pymysql://h/db?x=1", "mysql+pymysql://h/db?x=1&charset=utf8mb4"),
+        ("mysql+pymysql://h/db?charset=latin1", "mysql+pymysql://h/db?charset=latin1"),
     ],
 )
 def test_database_url(url, expected):
     assert database_url(url) == expected
+
+
+def test_mysql_runs_in_strict_sql_mode(clean_env):
+    clean_env.setenv("DATABASE_URL", "mysql://app@db.internal/shop")
+    options = load_config("production")["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["pool_pre_ping"] is True
+    assert options["connect_args"] == {"init_command": "SET SESSION sql_mode = 'TRADITIONAL'"}
+    clean_env.setenv("DATABASE_URL", "sqlite:///app.db")
+    assert "connect_args" not in load_config("production")["SQLALCHEMY_ENGINE_OPTIONS"]
 
 
 def test_production_security_headers_and_cookies(production_app):

@@ -16,11 +16,19 @@ from flask.helpers import get_debug_flag
 
 {% if cookiecutter.database == "postgres" -%}
 DEFAULT_DATABASE_URL = "postgresql+psycopg://localhost/{{ cookiecutter.package_name }}"
+{%- elif cookiecutter.database == "mysql" -%}
+DEFAULT_DATABASE_URL = "mysql+pymysql://root@127.0.0.1:3306/{{ cookiecutter.package_name }}"
 {%- else -%}
 # Flask-SQLAlchemy puts a relative SQLite path in the instance/ folder.
 DEFAULT_DATABASE_URL = "sqlite:///{{ cookiecutter.package_name }}.db"
 {%- endif %}
 ONE_YEAR = 365 * 24 * 60 * 60
+# A database URL's scheme without a driver -> the driver the project installs for it.
+DRIVERS = {
+    "postgres://": "postgresql+psycopg://",
+    "postgresql://": "postgresql+psycopg://",
+    "mysql://": "mysql+pymysql://",
+}
 
 
 class Config:
@@ -32,8 +40,6 @@ class Config:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    # Check a pooled connection before using it, so a restarted database costs no failed request.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     # Sent on every response (see security.py). Only files from this site: no inline scripts
     # or styles, no framing. Relax it here if you add a CDN.
@@ -131,6 +137,9 @@ def load_config(
     instance = config_class(environ)
     settings = {key: getattr(instance, key) for key in dir(instance) if key.isupper()}
     settings.update(overrides)
+    settings.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(settings["SQLALCHEMY_DATABASE_URI"])
+    )
     return settings
 
 
@@ -152,11 +161,25 @@ def check_production_settings(app: Flask) -> None:
 
 
 def database_url(url: str) -> str:
-    """Use the psycopg 3 driver for PostgreSQL URLs that name no driver (postgres://...)."""
-    for prefix in ("postgres://", "postgresql://"):
+    """The URL with the driver the project installs when it names none (postgres://... gets
+    psycopg 3, mysql://... PyMySQL), and utf8mb4 for MySQL unless it names a charset."""
+    for prefix, driver in DRIVERS.items():
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url.removeprefix(prefix)
+            url = driver + url.removeprefix(prefix)
+    if url.startswith("mysql+") and "charset=" not in url:
+        url += ("&" if "?" in url else "?") + "charset=utf8mb4"
     return url
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """SQLAlchemy's engine options for the database at `url`."""
+    # Check a pooled connection before using it, so a restarted database costs no failed request.
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("mysql"):
+        # Strict SQL mode, whatever the server's default: a value that does not fit its column
+        # is an error, never silently cut or turned into a zero date.
+        options["connect_args"] = {"init_command": "SET SESSION sql_mode = 'TRADITIONAL'"}
+    return options
 
 
 def env_int(environ: Mapping[str, str], name: str, default: int) -> int:

@@ -1,0 +1,139 @@
+"""One render path: a project's record renders again to exactly the files `webkit new` committed,
+for every framework and database, and for projects of every earlier template release."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from webkit_cli import names, pristine, project, record, scaffold, template_store
+from webkit_cli.frameworks import NAMES as FRAMEWORKS
+
+TRACKED_BY_NEW_BUT_GENERATED = set(pristine.GENERATED)
+
+
+def committed(root: Path) -> dict[str, bytes]:
+    """The files of the project's first commit, as git has them."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    files = {}
+    for name in filter(None, listed):
+        path = name.decode()
+        if path not in TRACKED_BY_NEW_BUT_GENERATED:
+            files[path] = subprocess.run(
+                ["git", "show", f"HEAD:{path}"], cwd=root, capture_output=True, check=True
+            ).stdout
+    return files
+
+
+def rendered_again(root: Path, scratch: Path) -> dict[str, bytes]:
+    rec = project.load(root).record
+    return pristine.files(pristine.render(rec, scratch / "pristine"))
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("database", record.DATABASES)
+def test_the_record_renders_again_to_the_committed_files(invoke, tmp_path, framework, database):
+    (tmp_path / "p").mkdir()
+    result = invoke(
+        "new", "My_Shop", "-f", framework, "--db", database, "--no-venv", "-o", tmp_path / "p"
+    )
+    assert result.exit_code == 0, result.output
+    root = tmp_path / "p" / "My_Shop"
+    files = committed(root)
+    assert ".env" not in files and "pyproject.toml" in files
+    assert rendered_again(root, tmp_path) == files
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_the_secrets_stay_out_of_the_record(invoke, tmp_path, framework):
+    url = "mysql://app:s3cr3t-pw@127.0.0.1:3306/shop"
+    result = invoke(
+        "new", "shop", "-f", framework, "--database-url", url, "--no-venv", "--no-git", cwd=tmp_path
+    )
+    assert result.exit_code == 0, result.output
+    root = tmp_path / "shop"
+    key = next(
+        line.split("=", 1)[1]
+        for line in (root / ".env").read_text().splitlines()
+        if line.startswith("SECRET_KEY=")
+    )
+    pyproject = (root / "pyproject.toml").read_text()
+    assert len(key) >= 50 and key not in pyproject and "s3cr3t-pw" not in pyproject
+    table = project.read_pyproject(root / "pyproject.toml")["tool"]["webkit"]
+    assert table["answers"]["database"] == "mysql"
+
+
+def test_every_release_of_every_template_is_recorded_and_rebuilds_exactly():
+    recorded = json.loads(
+        (template_store.templates_root() / "releases" / "versions.json").read_text()
+    )
+    for framework in FRAMEWORKS:
+        current = template_store.current_version(framework)
+        versions = template_store.known_versions(framework)
+        assert versions == [str(n) for n in range(1, int(current) + 1)], framework
+        for version in versions:
+            with template_store.release(framework, version) as template:
+                assert template_store.version_of(template) == version
+                assert template_store.digest(template) == recorded[framework][version], (
+                    f"release {version} of the {framework} template no longer rebuilds to "
+                    "what it was"
+                )
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_a_template_that_changed_has_a_new_version(framework):
+    """Any change to what a template renders bumps its template_version: projects record it,
+    and `webkit update` renders the old release again to merge from."""
+    current = template_store.current_dir(framework)
+    version = template_store.version_of(current)
+    recorded = json.loads(
+        (template_store.templates_root() / "releases" / "versions.json").read_text()
+    )[framework]
+    assert template_store.digest(current) == recorded.get(version), (
+        f"templates/{framework} changed but its template_version is still {version}: run "
+        "`python tools/bump_template.py` (it keeps the released files and bumps the version)"
+    )
+
+
+def _values_of_release(framework: str, version: str, database: str) -> dict[str, str]:
+    """The template's variables as the `webkit new` of that release gave them."""
+    from webkit_cli import frameworks
+
+    project_names = names.validate("my_shop")
+    return {
+        "project_name": project_names.name,
+        "project_slug": project_names.distribution,
+        "package_name": project_names.package,
+        "description": frameworks.get(framework).description,
+        "python_version": "3.12",
+        "database": database,
+        "database_url": "",
+        "secret_key": "s" * 50,
+        "template_version": version,
+    }
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_projects_of_every_earlier_release_render_again_exactly(tmp_path, framework, database):
+    for version in template_store.known_versions(framework):
+        with template_store.release(framework, version) as template:
+            root = scaffold.render(
+                template, _values_of_release(framework, version, database), tmp_path / version
+            )
+        rec = project.load(root).record
+        assert rec.template_version == version
+        assert rendered_again(root, tmp_path / f"again-{version}") == pristine.files(root)
+
+
+def test_an_unknown_release_is_a_clear_error():
+    from webkit_cli.errors import UsageError
+
+    with pytest.raises(UsageError, match="template_version '99' of the flask template") as raised:
+        template_store.check_version("flask", "99")
+    assert "upgrade webkit" in raised.value.hint
