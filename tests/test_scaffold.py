@@ -154,3 +154,26 @@ def test_files_without_jinja_are_copied_and_the_project_is_what_cookiecutter_ren
     different = [name for name in ours if ours[name] != theirs[name] and name != ".env"]
     assert different == []  # .env differs only by its mode: webkit makes it private
     assert ours[".env"][0] == theirs[".env"][0]
+
+
+FEATURED = Path(__file__).parent / "fixtures" / "featured"
+
+
+def test_a_feature_adds_its_overlay_and_its_fragments_only_when_on(tmp_path):
+    plain = scaffold.render(FEATURED, {"project_name": "app"}, tmp_path / "plain")
+    assert (plain / "README.md").read_text() == "# app\nResources: none\n"
+    assert (plain / "settings.txt").read_text() == "base settings\n"
+    assert not (plain / "docs").exists()
+
+    values = {
+        "project_name": "app",
+        "_features": {"extra": {"level": 3}},
+        "_resources": [{"name": "Post", "fields": ["title:str"]}],
+    }
+    featured = scaffold.render(FEATURED, values, tmp_path / "featured")
+    assert (featured / "README.md").read_text() == ("# app\nExtra, at level 3.\nResources: Post\n")
+    assert (featured / "docs" / "EXTRA.md").read_text() == "Extra docs for app\n"
+    assert (featured / "settings.txt").read_text() == "settings with extra\n"  # replaced
+    assert (
+        scaffold.render_one(FEATURED, values, "README.md") == (featured / "README.md").read_text()
+    )

@@ -51,10 +51,11 @@ def export_head(framework: str, into: Path) -> Path:
     return into / "templates" / framework
 
 
-def keep_release(framework: str, version: str, old: Path, new: Path) -> list[str]:
-    """Write release `version` (the files in `old`) as its differences from `new`."""
+def keep_release(root: Path, framework: str, version: str, old: Path, new: Path) -> list[str]:
+    """Write release `version` (the files in `old`) as its differences from `new`, into the
+    releases of the templates folder `root`."""
     old_files, new_files = template_store.template_files(old), template_store.template_files(new)
-    kept = template_store.templates_root() / template_store.RELEASES / framework / version
+    kept = root / template_store.RELEASES / framework / version
     written = []
     for relative, path in sorted(old_files.items()):
         other = new_files.get(relative)
@@ -119,7 +120,7 @@ def main() -> int:
                 )
             new_version = str(int(version) + 1)
             set_version(template, version, new_version)
-            kept = keep_release(framework, version, old, template)
+            kept = keep_release(TEMPLATES, framework, version, old, template)
         recorded[framework][new_version] = template_store.digest(template)
         print(f"{framework}: kept release {version} ({len(kept)} files); now {new_version}")
     if not args.check:

@@ -29,6 +29,14 @@ COMMANDS = {
         "webkit_cli.commands.setup:setup",
         "Create or repair the project's .venv, install the lock file, migrate.",
     ),
+    "update": (
+        "webkit_cli.commands.update:update",
+        "Merge the newer template release into the project, keeping your changes.",
+    ),
+    "add": (
+        "webkit_cli.commands.add:add",
+        "Turn a feature on in the project: postgres, mysql, sqlite.",
+    ),
 }
 
 

@@ -229,3 +229,27 @@ def prepare_database(project: Project):
     if database.server_of(url) is None:
         return None
     return database.ensure(project, url)
+
+
+def dependency_sets(project: Project) -> tuple[list[str], list[str]]:
+    """The runtime and dev requirements that pyproject.toml asks for now."""
+    return sorted(project.dependencies), sorted(project.dev_dependencies)
+
+
+def merge_migration_heads(project: Project) -> bool:
+    """When the project's migrations have two heads (the template added one beside the
+    project's own), write the framework's merge migration. True when it wrote one."""
+    fw = project.framework
+    if not fw.merge_migrations:
+        return False
+    if fw.migration_heads:
+        heads = _run_in_project(project, fw.migration_heads, timeout=120)
+        if not heads.ok or heads.output.count(fw.head_marker) < 2:
+            return False
+    result = _run_in_project(project, fw.merge_migrations, timeout=120)
+    if not result.ok:
+        raise StepFailed(
+            f"merging the template's migrations with the project's failed: {result.tail()}",
+            "merge them by hand (see the framework's docs), then run `webkit setup`",
+        )
+    return "No conflicts detected" not in result.output

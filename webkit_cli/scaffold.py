@@ -22,10 +22,11 @@ SECRET_FILES = (".env",)
 # Variables that hold tables and lists (the record's features and resources): given to the
 # template as they are, where cookiecutter would merge them into the template's defaults.
 STRUCTURED = ("_features", "_resources")
-# A template's optional features: templates/<framework>/features/<name>/ is an overlay (a
-# folder like the template's own project folder) rendered on top of the project when the
-# feature is on.
-FEATURES_DIR = "features"
+# A template's optional features live in its include folder, templates/<framework>/templates/
+# features/<name>/: the text the feature adds to shared files (included by name, like the
+# database's in templates/database/<db>/), and an overlay, a folder like the template's own
+# project folder, rendered on top of the project when the feature is on.
+FEATURES_DIR = "templates/features"
 
 
 def template_dir(name: str) -> Path:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -32,7 +33,11 @@ _IGNORED_PARTS = frozenset({"__pycache__", ".DS_Store"})
 
 
 def templates_root() -> Path:
-    """templates/ inside the installed wheel, or at the top of a source checkout."""
+    """templates/ inside the installed wheel, or at the top of a source checkout; or the folder
+    WEBKIT_TEMPLATES_DIR names (a copy of it, for working on the templates)."""
+    configured = os.environ.get("WEBKIT_TEMPLATES_DIR")
+    if configured:
+        return Path(configured).expanduser()
     packaged = Path(__file__).resolve().parent / "templates"
     if packaged.is_dir():
         return packaged

@@ -63,6 +63,15 @@ class Framework:
     # core while the migration runs, which otherwise compiles everything it imports on one.
     precompile: tuple[str, ...] = ()
     min_python: tuple[int, int] = (3, 10)
+    # Where the migrations live (relative to the project root, with {package}): `webkit update`
+    # never merges a template's change into a migration the project has (it may have run).
+    migration_dirs: tuple[str, ...] = ()
+    # Two lines of migrations (the template's new one and the project's own) are merged into
+    # one by `merge_migrations`; `migration_heads`, when set, lists the heads first (a line each
+    # with `head_marker`), and the merge runs only when there are several.
+    merge_migrations: tuple[str, ...] = ()
+    migration_heads: tuple[str, ...] = ()
+    head_marker: str = "(head)"
 
     @property
     def template(self) -> str:

@@ -52,4 +52,10 @@ FRAMEWORK = Framework(
     # One proxy (nginx or the ingress) sets X-Forwarded-For and -Proto: see config.py.
     deploy_env={"PROXY_FIX_X_FOR": "1", "PROXY_FIX_X_PROTO": "1"},
     url_schemes={"postgres": "postgresql+psycopg://", "mysql": "mysql+pymysql://"},
+    migration_dirs=("migrations/versions",),
+    migration_heads=("-m", "flask", "--app", "{package}", "db", "heads"),
+    merge_migrations=(
+        *("-m", "flask", "--app", "{package}", "db", "merge"),
+        *("-m", "merge the template's migrations with the project's", "heads"),
+    ),
 )
