@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.api.items import ItemOut
 from {{ cookiecutter.package_name }}.config import database_url
 from {{ cookiecutter.package_name }}.extensions import db as _db
 from {{ cookiecutter.package_name }}.models import Item
@@ -144,6 +145,6 @@ def make_item(app: Flask) -> Callable[..., dict[str, Any]]:
             item = Item(name=name, description=description)
             _db.session.add(item)
             _db.session.commit()
-            return item.to_dict()
+            return ItemOut.model_validate(item).model_dump(mode="json")
 
     return make

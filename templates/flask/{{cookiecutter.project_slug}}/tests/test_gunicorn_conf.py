@@ -4,6 +4,7 @@ import inspect
 import os
 import runpy
 from pathlib import Path
+from typing import Any
 
 import dotenv
 import pytest
@@ -26,7 +27,7 @@ def load_conf(monkeypatch):
     for name in VARIABLES:
         monkeypatch.delenv(name, raising=False)
 
-    def load(**environ: str) -> dict:
+    def load(**environ: str) -> dict[str, Any]:
         for name, value in environ.items():
             monkeypatch.setenv(name, value)
         return runpy.run_path(str(CONF))
@@ -39,7 +40,7 @@ def test_defaults(load_conf):
     assert conf["wsgi_app"] == "wsgi:app"
     assert conf["bind"] == ["127.0.0.1:8000"]
     # one per CPU this process may use, two at least
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     assert conf["workers"] == max(2, cpus)
     assert conf["worker_class"] == "sync"
     assert conf["accesslog"] is None  # off unless asked for, as in gunicorn
