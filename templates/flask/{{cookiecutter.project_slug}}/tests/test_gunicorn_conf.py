@@ -17,6 +17,7 @@ VARIABLES = (
     "GUNICORN_THREADS",
     "GUNICORN_TIMEOUT",
     "GUNICORN_ACCESS_LOG",
+    "GUNICORN_CONTROL_SOCKET",
 )
 
 
@@ -83,3 +84,12 @@ def test_gunicorn_accepts_every_setting(load_conf, threads, worker):
 def test_the_access_log_is_opt_in(load_conf):
     assert load_conf(GUNICORN_ACCESS_LOG="-")["accesslog"] == "-"
     assert load_conf(GUNICORN_ACCESS_LOG=" ")["accesslog"] is None
+
+
+def test_the_control_socket_is_off_unless_given_a_path(load_conf):
+    """gunicorn's default control socket (~/.gunicorn/gunicorn.ctl) is shared by every
+    gunicorn of the same user."""
+    assert load_conf()["control_socket_disable"] is True
+    conf = load_conf(GUNICORN_CONTROL_SOCKET="/run/shop/gunicorn.ctl")
+    assert conf["control_socket_disable"] is False
+    assert conf["control_socket"] == "/run/shop/gunicorn.ctl"
