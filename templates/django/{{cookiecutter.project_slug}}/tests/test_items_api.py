@@ -206,9 +206,10 @@ def test_deeply_nested_json_is_malformed_not_a_crash(client):
     assert response["Content-Type"].startswith("application/json")
 
 
-@pytest.mark.parametrize("body", ["[]", '"Kettle"', "42"])
-def test_json_that_is_not_an_object_is_422(client, body):
-    response = send(client, "post", LIST_URL, body)
+@pytest.mark.parametrize("body", ["[]", '"Kettle"', "42", "null"])
+@pytest.mark.parametrize("method", ["post", "put", "patch"])
+def test_json_that_is_not_an_object_is_422(client, item, method, body):
+    response = send(client, method, LIST_URL if method == "post" else detail_url(item.pk), body)
 
     assert response.status_code == 422
     assert response.json()["errors"]

@@ -147,11 +147,13 @@ def test_deeply_nested_json_is_malformed_not_a_crash(client):
     assert response.is_json
 
 
-@pytest.mark.parametrize("body", ["[]", '"Widget"', "42"])
-def test_create_json_that_is_not_an_object(client, body):
-    response = client.post("/api/items", data=body, content_type="application/json")
+@pytest.mark.parametrize("body", ["[]", '"Widget"', "42", "null"])
+@pytest.mark.parametrize("method", ["post", "put", "patch"])
+def test_json_that_is_not_an_object(client, make_item, method, body):
+    url = "/api/items" if method == "post" else f"/api/items/{make_item()['id']}"
+    response = getattr(client, method)(url, data=body, content_type="application/json")
     assert response.status_code == 422
-    assert response.json["errors"]
+    assert response.json == {"errors": {"_schema": ["The body must be a JSON object."]}}
 
 
 def test_a_body_too_large_is_413(client):

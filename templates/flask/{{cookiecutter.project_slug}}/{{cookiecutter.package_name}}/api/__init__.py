@@ -174,14 +174,18 @@ def is_api_request() -> bool:
 
 
 def require_json_body() -> None:
-    """415 for an API request whose body is not JSON, before a view reads it."""
+    """415 for an API request whose body is not JSON, 422 for JSON that is not an object
+    (APIFlask would read `null` as `{}`), before a view reads it."""
     if (
-        request.method in {"POST", "PUT", "PATCH"}
-        and request.routing_exception is None
-        and is_api_request()
-        and not request.is_json
+        request.method not in {"POST", "PUT", "PATCH"}
+        or request.routing_exception is not None
+        or not is_api_request()
     ):
+        return
+    if not request.is_json:
         abort(415, description="Send a JSON body with 'Content-Type: application/json'.")
+    if not isinstance(request.get_json(), dict):  # malformed: 400
+        raise HTTPError(422, detail={"json": {"_schema": ["The body must be a JSON object."]}})
 
 
 def format_error(error: HTTPError) -> ResponseReturnValue:
