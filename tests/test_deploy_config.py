@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -40,6 +41,7 @@ ALL_FILES = {
     "deploy/k8s/hpa.yaml",
     "deploy/k8s/ingress.yaml",
     "deploy/k8s/migrate-job.yaml",
+    "deploy/k8s/networkpolicy.yaml",
     "deploy/k8s/postgres.yaml",
     "deploy/k8s/service.yaml",
     "deploy/nginx/my-shop.conf",
@@ -185,7 +187,7 @@ def test_unedited_files_follow_new_settings_and_the_settings_are_remembered(invo
     # --workers 3 from the first run is still in force; --workers auto goes back to the default
     assert 'env_int("WEB_CONCURRENCY", 3)' in read(flask_proj, "deploy/gunicorn.conf.py")
     assert deploy(invoke, flask_proj, "--workers", "auto").exit_code == 0
-    assert "2 * cpu_count() + 1" in read(flask_proj, "deploy/gunicorn.conf.py")
+    assert "max(2, cpu_count())" in read(flask_proj, "deploy/gunicorn.conf.py")
     assert "new.example.org" in read(flask_proj, "deploy/k8s/ingress.yaml")
 
 
@@ -511,6 +513,7 @@ def test_kubernetes_manifests(invoke, proj):
             "HorizontalPodAutoscaler",
             "Ingress",
             "Job",
+            "NetworkPolicy",
             "Service",
             "Service",
             "StatefulSet",
@@ -537,6 +540,35 @@ def test_kubernetes_manifests(invoke, proj):
     assert ingress["spec"]["tls"][0]["hosts"] == [DOMAIN]
     hpa = next(d for d in docs if d["kind"] == "HorizontalPodAutoscaler")
     assert hpa["spec"]["scaleTargetRef"]["name"] == deployment["metadata"]["name"]
+    # Only the app's own pods reach the database, which is restarted when it stops answering.
+    database = next(d for d in docs if d["kind"] == "StatefulSet")
+    database_labels = database["spec"]["template"]["metadata"]["labels"]
+    (postgres,) = database["spec"]["template"]["spec"]["containers"]
+    assert postgres["livenessProbe"]["exec"]["command"][0] == "pg_isready"
+    policy = next(d for d in docs if d["kind"] == "NetworkPolicy")
+    assert policy["spec"]["podSelector"]["matchLabels"] == database_labels
+    (rule,) = policy["spec"]["ingress"]
+    allowed = [peer["podSelector"]["matchLabels"] for peer in rule["from"]]
+    assert allowed == [
+        deployment["spec"]["template"]["metadata"]["labels"],
+        job["spec"]["template"]["metadata"]["labels"],
+    ]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 5432}]
+
+
+def test_compose_services_are_hardened_like_the_pods(invoke, proj):
+    assert deploy(invoke, proj, "--domain", DOMAIN).exit_code == 0
+    services = yaml.safe_load(read(proj, "deploy/compose.yaml"))["services"]
+    for name in ("web", "migrate", "db"):
+        service = services[name]
+        assert service["security_opt"] == ["no-new-privileges:true"], name
+        assert service["cap_drop"] == ["ALL"], name
+        assert service["deploy"]["resources"]["limits"]["memory"], name
+    for name in ("web", "migrate"):
+        assert services[name]["read_only"] is True
+        assert services[name]["tmpfs"] == ["/tmp"]
+        # gunicorn sees the host's CPUs: the workers for the container's limit of 1 CPU
+        assert services[name]["environment"]["WEB_CONCURRENCY"] == "2"
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])
@@ -637,7 +669,8 @@ def test_gunicorn_settings_come_from_the_environment(invoke, flask_proj, monkeyp
 
     default = settings({})
     assert default["bind"] == ["127.0.0.1:8123"]
-    assert default["workers"] >= 3
+    # one per CPU, two at least: the project's own gunicorn.conf.py's formula
+    assert default["workers"] == max(2, len(os.sched_getaffinity(0)))
     assert default["worker_class"] == "gthread"
     assert default["max_requests"] >= 50000  # a recycled worker re-imports the app
     assert default["max_requests"] > 0 and default["max_requests_jitter"] > 0

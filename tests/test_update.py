@@ -23,6 +23,9 @@ from tests.conftest import REPO
 from webkit_cli import template_store
 
 FLASK_PKG = "{{cookiecutter.project_slug}}/{{cookiecutter.package_name}}"
+# The release projects get today, and the one each test's newer template is.
+NOW = template_store.current_version("flask")
+NEXT = str(int(NOW) + 1)
 DJANGO_PKG = FLASK_PKG
 
 
@@ -136,7 +139,7 @@ def test_check_says_an_update_exists_with_exit_2_and_changes_nothing(invoke, mak
     before = snapshot(root)
     result = invoke("update", "--check", cwd=root)
     assert result.exit_code == 2
-    assert "release 2, webkit carries 3" in result.output
+    assert f"release {NOW}, webkit carries {NEXT}" in result.output
     assert snapshot(root) == before
 
 
@@ -159,7 +162,7 @@ def test_a_template_change_to_a_file_the_user_left_alone_arrives_staged(invoke, 
     assert "My shop, my words." in (root / "README.md").read_text()
     staged = git(root, "diff", "--cached", "--name-only").split()
     assert "shop/config.py" in staged and "pyproject.toml" in staged
-    assert 'template_version = "3"' in (root / "pyproject.toml").read_text()
+    assert f'template_version = "{NEXT}"' in (root / "pyproject.toml").read_text()
 
 
 def test_edits_and_template_changes_in_one_file_combine(invoke, make, release):
@@ -198,13 +201,13 @@ def test_both_sides_changing_one_line_is_a_git_conflict_that_abort_undoes(invoke
     before = snapshot(root)
     result = update(invoke, root)
     assert result.exit_code == 1
-    assert (
-        "conflicts between your changes and flask template release 3: shop/config.py"
-        in result.output
+    assert f"between your changes and flask template release {NEXT}: shop/config.py" in (
+        result.output
     )
     assert "webkit update --continue" in result.output and "webkit update --abort" in result.output
     text = (root / "shop/config.py").read_text()
-    assert "<<<<<<< your project\n" in text and ">>>>>>> flask template release 3\n" in text
+    assert "<<<<<<< your project\n" in text
+    assert f">>>>>>> flask template release {NEXT}\n" in text
     assert '"DEBUG"' in text and '"WARNING"' in text
     stages = {
         line.split()[2] for line in git(root, "ls-files", "-u", "shop/config.py").splitlines()
@@ -234,7 +237,7 @@ def test_a_resolved_conflict_finishes_with_continue_and_commit(invoke, make, rel
     done = invoke("update", "--continue", "--no-install", "--commit", cwd=root)
     assert done.exit_code == 0, done.output
     assert git(root, "status", "--porcelain") == ""
-    assert "Apply flask template release 3" in git(root, "log", "-1", "--format=%s")
+    assert f"Apply flask template release {NEXT}" in git(root, "log", "-1", "--format=%s")
     assert '"DEBUG"' in path.read_text() and "<<<<<<<" not in path.read_text()
     second = invoke("update", cwd=root)  # a second update is a no-op
     assert second.exit_code == 0 and "Nothing to update" in second.output
@@ -363,7 +366,7 @@ def test_update_refuses_a_repository_it_cannot_undo_and_changes_nothing(
     elif state == "no-git":
         shutil.rmtree(root / ".git")
     else:
-        edit(root / "pyproject.toml", 'template_version = "2"', 'template_version = "99"')
+        edit(root / "pyproject.toml", f'template_version = "{NOW}"', 'template_version = "99"')
         commit(root)
     before = {p: v for p, v in snapshot_files(root).items()}
     result = update(invoke, root)

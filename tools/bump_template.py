@@ -4,12 +4,11 @@ its version, so that every project ever rendered can be rendered again exactly.
     python tools/bump_template.py          # every framework whose template changed
     python tools/bump_template.py --check  # only say what would change; exit 1 if anything
 
-A template whose files differ from the digest recorded for its version is handled so:
-- its version is already in HEAD's templates/releases/versions.json (released): HEAD's files of
-  that release are kept as differences in templates/releases/<framework>/<version>/ (see
-  webkit_cli/template_store.py), the version in cookiecutter.json goes up by one, and the new
-  release's digest is recorded;
-- its version is new in this working tree (not committed yet): its digest is recorded again.
+A template whose files differ from the digest recorded for its version gets the next version
+(unless this tree has bumped it already), HEAD's release of it is kept as its differences from
+this tree in templates/releases/<framework>/<version>/ (see webkit_cli/template_store.py), and
+the digest of this tree's release is recorded. Run it again after further changes before you
+commit: it writes the kept release again.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -102,27 +102,35 @@ def main() -> int:
         framework = template.name
         version = template_store.version_of(template)
         now = template_store.digest(template)
-        if recorded.get(framework, {}).get(version) == now:
+        ahead = framework in released and version not in released[framework]
+        if recorded.get(framework, {}).get(version) == now and not ahead:
             continue
-        changed = True
         if args.check:
-            print(f"{framework}: template {version} changed")
+            if recorded.get(framework, {}).get(version) != now:
+                changed = True
+                print(f"{framework}: template {version} changed")
             continue
-        if version not in released.get(framework, {}):
+        if framework not in released:  # a template new in this tree: its first release
             recorded.setdefault(framework, {})[version] = now
-            print(f"{framework}: recorded the digest of unreleased template {version}")
+            print(f"{framework}: recorded the digest of new template {version}")
             continue
         with tempfile.TemporaryDirectory() as scratch:
             old = export_head(framework, Path(scratch))
-            if template_store.digest(old) != released[framework][version]:
+            last = template_store.version_of(old)  # the release HEAD has
+            if template_store.digest(old) != released[framework].get(last):
                 raise SystemExit(
-                    f"{framework}: HEAD's template does not match release {version}'s digest"
+                    f"{framework}: HEAD's template does not match release {last}'s digest"
                 )
-            new_version = str(int(version) + 1)
-            set_version(template, version, new_version)
-            kept = keep_release(TEMPLATES, framework, version, old, template)
-        recorded[framework][new_version] = template_store.digest(template)
-        print(f"{framework}: kept release {version} ({len(kept)} files); now {new_version}")
+            if version == last:  # changed in place: the next release
+                version = str(int(last) + 1)
+                set_version(template, last, version)
+            # Release `last` as its differences from this tree, written again at each run.
+            kept_dir = TEMPLATES / template_store.RELEASES / framework / last
+            shutil.rmtree(kept_dir, ignore_errors=True)
+            kept_dir.with_name(f"{last}.absent").unlink(missing_ok=True)
+            kept = keep_release(TEMPLATES, framework, last, old, template)
+        recorded[framework][version] = template_store.digest(template)
+        print(f"{framework}: kept release {last} ({len(kept)} files); now {version}")
     if not args.check:
         VERSIONS.parent.mkdir(parents=True, exist_ok=True)
         VERSIONS.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n")

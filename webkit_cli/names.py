@@ -23,6 +23,12 @@ RESERVED = frozenset(
     pytest_django ruff setuptools sqlalchemy sqlparse static templates tests typing_extensions
     uv virtualenv webkit webkit_cli werkzeug whitenoise wsgi wtforms instance dotenv cookiecutter
     iniconfig pygments py conftest greenlet psycopg_binary psycopg_pool
+    annotated_types anyio apiflask apispec certifi cffi charset_normalizer cryptography
+    django_stubs_ext dns email_validator flask_httpauth flask_marshmallow idna marshmallow
+    ninja pydantic pydantic_core pymysql pycparser swagger_ui typing_inspection webargs
+    ast_serialize graphql harfile hypothesis hypothesis_graphql jsonschema_rs librt
+    markdown_it mdurl mypy mypy_django_plugin mypy_extensions mypyc pathspec pyrate_limiter
+    requests rich schemathesis sortedcontainers test urllib3 yaml
     """.split()
     # Directories the projects' .gitignore leaves out: a package there would not be committed.
     + "build dist venv htmlcov media staticfiles".split()

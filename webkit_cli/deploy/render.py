@@ -94,6 +94,7 @@ FILES: dict[str, tuple[Output, ...]] = {
                 "hpa",
                 "migrate-job",
                 "{server}",  # the database server: postgres or mysql
+                "networkpolicy",
             )
         ),
         ENV_EXAMPLE,
@@ -187,15 +188,11 @@ def context(proj: Project, settings: Settings) -> dict[str, Any]:
     db = package  # the database and its user: the package name is a valid identifier
     env = {**fw.prod_env, **fw.deploy_env}
     env = {key: value.format(domain=settings.domain) for key, value in env.items()}
-    container_env = {"FORWARDED_ALLOW_IPS": "*"}
-    if settings.workers:
-        container_env["WEB_CONCURRENCY"] = str(settings.workers)
-    # In a pod the CPU count is the node's, not the limit's (1 CPU: 2 x 1 + 1 workers).
-    k8s_env = {
-        **env,
-        "WEB_CONCURRENCY": str(settings.workers or 3),
-        "FORWARDED_ALLOW_IPS": "*",
-    }
+    # In a container the CPU count is the host's, not the limit's: the workers for the limit
+    # (CONTAINER_CPUS), by gunicorn.conf.py's formula, one per CPU and two at least.
+    workers = str(settings.workers or max(2, CONTAINER_CPUS))
+    container_env = {"FORWARDED_ALLOW_IPS": "*", "WEB_CONCURRENCY": workers}
+    k8s_env = {**env, "WEB_CONCURRENCY": workers, "FORWARDED_ALLOW_IPS": "*"}
     build_env = "".join(f"{key}={shlex.quote(value)} " for key, value in fw.build_env.items())
     static_rel = fw.static_root.format(package=package)
     migrate_argv = ["python", *fw.argv(fw.migrate, package=package)]
@@ -249,8 +246,12 @@ def context(proj: Project, settings: Settings) -> dict[str, Any]:
         "database_url": server_url(f"${{{server.credential_env}}}", "db"),
         "k8s_database_url": server_url(f"$({server.credential_env})", f"{name}-{server_name}"),
         "driver": server.driver if _needs_driver(proj, server) else None,
+        "container_cpus": CONTAINER_CPUS,
     }
 
+
+# The CPU limit of an app container (compose and Kubernetes alike).
+CONTAINER_CPUS = 1
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 

@@ -1,14 +1,19 @@
-"""Gunicorn settings: `python -m gunicorn -c gunicorn.conf.py` needs no other argument.
+"""Gunicorn settings: `gunicorn -c gunicorn.conf.py` needs no other argument.
 
-Each setting can be changed from the environment; options on the command line
-(`webkit serve --prod` passes --bind) win over this file.
-https://docs.gunicorn.org/en/stable/settings.html
+Every value can be changed through the environment; command-line options win over this file
+(`webkit serve --prod` passes --bind). Reference: https://docs.gunicorn.org/en/stable/settings.html
 """
 
 import os
+from pathlib import Path
+
+import environ
+
+# So that WEB_CONCURRENCY and friends may live in .env too; the environment wins over the file.
+environ.Env.read_env(Path(__file__).with_name(".env"))
 
 
-def _env_int(name, default):
+def env_int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
     if not value:
         return default
@@ -18,7 +23,7 @@ def _env_int(name, default):
         raise SystemExit(f"{name} must be a whole number, not {value!r}.") from None
 
 
-def _cpu_count():
+def cpu_count() -> int:
     try:
         return len(os.sched_getaffinity(0))  # the CPUs this process may use (containers)
     except AttributeError:  # macOS, Windows
@@ -27,10 +32,9 @@ def _cpu_count():
 
 wsgi_app = "config.wsgi:application"
 
-# Where to listen: GUNICORN_BIND (e.g. unix:/run/gunicorn.sock), else 0.0.0.0:$PORT on
-# platforms that assign a port, else the loopback address for nginx in front.
+# GUNICORN_BIND wins; a platform that sets PORT gets every interface; else local only.
 if os.environ.get("GUNICORN_BIND"):
-    bind = os.environ["GUNICORN_BIND"].split(",")
+    bind = os.environ["GUNICORN_BIND"].split()
 elif os.environ.get("PORT"):
     bind = [f"0.0.0.0:{os.environ['PORT']}"]
 else:
@@ -44,22 +48,21 @@ else:
 # benchmarks). An app that mostly waits on other services (a remote database, HTTP APIs) wants
 # more: raise WEB_CONCURRENCY (gunicorn's docs start from 2 x CPUs + 1), or set
 # GUNICORN_THREADS above 1 for "gthread" workers.
-workers = _env_int("WEB_CONCURRENCY", max(2, _cpu_count()))
+workers = env_int("WEB_CONCURRENCY", max(2, cpu_count()))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
-threads = _env_int("GUNICORN_THREADS", 1)
+threads = env_int("GUNICORN_THREADS", 1)
 
-timeout = _env_int("GUNICORN_TIMEOUT", 30)  # a worker silent for this long is replaced
-graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)  # to finish requests on restart
-keepalive = _env_int("GUNICORN_KEEPALIVE", 5)  # seconds an idle keep-alive connection stays
+timeout = env_int("GUNICORN_TIMEOUT", 30)  # a worker silent for this long is restarted
+graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)  # to finish requests on restart
+keepalive = env_int("GUNICORN_KEEPALIVE", 5)  # above a load balancer's idle timeout is better
 
-# Replace each worker after about this many requests, so that a slow leak cannot grow
-# forever; the jitter keeps the workers from restarting all at once. A new worker imports the
-# app again (about half a second of CPU), so recycling every 1,000 requests of a 1 ms view
-# would spend a third of the CPU on imports, and every 10,000 still left a worker of three
-# booting often enough under load to raise the p99 latency tenfold (webkit's benchmarks);
-# every 50,000 costs about 1%.
-max_requests = _env_int("GUNICORN_MAX_REQUESTS", 50000)
-max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 5000)
+# Recycle workers now and then, so a slow leak cannot grow forever; the jitter keeps them from
+# restarting all at once. A new worker imports the app again (about half a second of CPU), so
+# recycling every 1,000 requests of a 1 ms app would spend a third of the CPU on imports,
+# and every 10,000 still left a worker of three booting often enough under load to raise the
+# p99 latency tenfold (webkit's benchmarks); every 50,000 costs about 1%.
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 50000)
+max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 5000)
 
 # GUNICORN_PRELOAD=1 imports the application once in the master and forks the workers: they
 # start at once, share memory, and a worker recycled by max_requests costs a fork instead of a
@@ -73,20 +76,25 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "0").strip().lower() in {"1", "
 if os.path.isdir("/dev/shm"):  # nosec B108
     worker_tmp_dir = "/dev/shm"  # nosec B108
 
-# Proxies (nginx) whose X-Forwarded-* headers gunicorn believes; comma-separated, "*" for any.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# Gunicorn 25.1+ opens a control socket for `gunicornc`, by default at a path that every gunicorn
+# of the same user shares (~/.gunicorn/gunicorn.ctl). Off unless GUNICORN_CONTROL_SOCKET names
+# a path of its own; systemd, Docker and Kubernetes manage gunicorn with signals anyway.
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 
-# Logs on stdout/stderr, for the process manager (systemd, Docker) to collect.
+# Logs on stdout/stderr; the process manager (systemd, Docker) collects them.
 errorlog = "-"
-loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", os.environ.get("LOG_LEVEL", "info")).lower()
+# Client, time, request line, status, bytes, referrer, user agent, duration in milliseconds.
 # The access log, one line per request: off by default, as in gunicorn. Behind a proxy (the
 # nginx of `webkit deploy-config`, a PaaS router, a Kubernetes ingress) the proxy logs every
 # request already, and for a request served in under a millisecond the line costs 10-20% of
 # the server's CPU (webkit's benchmarks). GUNICORN_ACCESS_LOG=- logs requests on stdout, or
 # names a file.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "").strip() or None
-# Its lines: the combined log format, the time taken, and the client as the proxy saw it.
-access_log_format = (
-    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms '
-    'forwarded_for="%({x-forwarded-for}i)s"'
-)
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
+
+# Proxies whose X-Forwarded-Proto (and similar) headers gunicorn believes (Django's
+# SECURE_PROXY_SSL_HEADER reads it).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

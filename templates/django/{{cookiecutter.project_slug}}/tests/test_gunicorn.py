@@ -1,5 +1,6 @@
 """gunicorn.conf.py: its defaults, its environment variables, and that gunicorn accepts it."""
 
+import inspect
 import os
 import runpy
 from pathlib import Path
@@ -16,6 +17,7 @@ VARIABLES = [
     "GUNICORN_THREADS",
     "GUNICORN_TIMEOUT",
     "GUNICORN_ACCESS_LOG",
+    "GUNICORN_CONTROL_SOCKET",
 ]
 
 
@@ -40,7 +42,7 @@ def test_defaults(load_conf):
     assert conf["wsgi_app"] == "config.wsgi:application"
     assert conf["bind"] == ["127.0.0.1:8000"]
     # one per CPU this process may use, two at least
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     assert conf["workers"] == max(2, cpus)
     assert conf["worker_class"] == "sync"
     assert conf["accesslog"] is None  # off unless asked for, as in gunicorn
@@ -53,9 +55,9 @@ def test_port_listens_on_all_interfaces(load_conf):
 
 
 def test_gunicorn_bind_wins(load_conf):
-    conf = load_conf(PORT="5000", GUNICORN_BIND="unix:/run/app.sock")
+    conf = load_conf(PORT="5000", GUNICORN_BIND="unix:/run/app.sock 127.0.0.1:9000")
 
-    assert conf["bind"] == ["unix:/run/app.sock"]
+    assert conf["bind"] == ["unix:/run/app.sock", "127.0.0.1:9000"]
 
 
 def test_workers_threads_and_timeout_from_the_environment(load_conf):
@@ -72,7 +74,7 @@ def test_a_number_that_is_not_a_number_is_refused(load_conf):
 def test_gunicorn_accepts_every_setting(load_conf):
     config = Config()
     for name, value in load_conf().items():
-        if name != "os":
+        if not callable(value) and not inspect.ismodule(value):
             config.set(name, value)  # AttributeError for a misspelt name, or a bad value
 
     assert config.worker_class_str == "sync"
@@ -82,3 +84,12 @@ def test_gunicorn_accepts_every_setting(load_conf):
 def test_the_access_log_is_opt_in(load_conf):
     assert load_conf(GUNICORN_ACCESS_LOG="-")["accesslog"] == "-"
     assert load_conf(GUNICORN_ACCESS_LOG=" ")["accesslog"] is None
+
+
+def test_the_control_socket_is_off_unless_given_a_path(load_conf):
+    """gunicorn's default control socket (~/.gunicorn/gunicorn.ctl) is shared by every
+    gunicorn of the same user."""
+    assert load_conf()["control_socket_disable"] is True
+    conf = load_conf(GUNICORN_CONTROL_SOCKET="/run/shop/gunicorn.ctl")
+    assert conf["control_socket_disable"] is False
+    assert conf["control_socket"] == "/run/shop/gunicorn.ctl"

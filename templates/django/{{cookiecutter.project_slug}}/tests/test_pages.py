@@ -1,12 +1,8 @@
 """The HTML pages: the home page with its form and list, the error pages, the admin."""
 
-import json
-
 import pytest
 from django.conf import settings
-from django.test import RequestFactory
 
-from {{ cookiecutter.package_name }} import views
 from {{ cookiecutter.package_name }}.models import Item
 
 pytestmark = pytest.mark.django_db
@@ -55,11 +51,19 @@ def test_home_page_loads_its_script_and_styles_and_has_no_inline_script(client):
     assert 'data-api-url="/api/items/"' in html
 
 
-def test_home_page_gives_the_script_a_csrf_token(client):
+def test_the_form_carries_its_csrf_token(client):
     response = client.get("/")
 
-    assert '<meta name="csrf-token" content="' in response.content.decode()
+    assert 'name="csrfmiddlewaretoken"' in response.content.decode()
     assert "csrftoken" in response.cookies
+
+
+def test_pages_send_a_strict_content_security_policy(client):
+    policy = client.get("/")["Content-Security-Policy"]
+
+    assert "default-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
 
 
 def test_item_names_are_escaped(client):
@@ -86,19 +90,35 @@ def test_unknown_page_is_the_404_page(client):
     assert response["Content-Type"].startswith("text/html")
 
 
-def test_server_error_page():
-    response = views.server_error(RequestFactory().get("/"))
+@pytest.fixture
+def failing_client(client, monkeypatch):
+    """A client whose page and API views raise, answered as in production (no traceback)."""
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Item.objects, "all", boom)
+    monkeypatch.setattr(Item.objects, "filter", boom)
+    client.raise_request_exception = False
+    return client
+
+
+def test_server_error_page(failing_client):
+    response = failing_client.get("/")
 
     assert response.status_code == 500
     assert "Server error" in response.content.decode()
+    assert "boom" not in response.content.decode()
 
 
-def test_server_error_under_the_api_is_json():
-    response = views.server_error(RequestFactory().get("/api/items/"))
+def test_server_error_under_the_api_is_json(failing_client, settings):
+    settings.DEBUG = True  # not Django's technical 500 page either
+
+    response = failing_client.get("/api/items/")
 
     assert response.status_code == 500
-    assert response["Content-Type"] == "application/json"
-    assert json.loads(response.content)["error"] == "Internal Server Error"
+    assert response.json()["error"] == "Internal Server Error"
+    assert "boom" not in response.content.decode()
 
 
 def test_admin_is_at_its_own_path(client):

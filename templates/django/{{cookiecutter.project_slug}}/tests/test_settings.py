@@ -163,7 +163,7 @@ def test_sqlite_is_set_up_for_concurrent_workers(load_settings, tmp_path):
     # write-ahead log (readers do not wait for a writer), synchronous NORMAL, foreign keys on
     assert pragmas == {"journal_mode": "wal", "synchronous": 1, "foreign_keys": 1}
     # a transaction takes the write lock when it begins: two writers queue, neither fails
-    assert connection.transaction_mode == "IMMEDIATE"
+    assert connection.transaction_mode == "IMMEDIATE"  # type: ignore[attr-defined]
 
 
 def test_postgres_database_url(load_settings):
@@ -205,7 +205,7 @@ def test_lists_and_admin_url(load_settings):
 # manage.py, as a deployment runs it
 
 
-def manage(*args, **environ):
+def manage(*args: str, **environ: str) -> subprocess.CompletedProcess[str]:
     env = {name: value for name, value in os.environ.items() if name not in VARIABLES}
     env.update(DJANGO_SETTINGS_MODULE="config.settings", ENV_FILE=os.devnull, **environ)
     return subprocess.run(

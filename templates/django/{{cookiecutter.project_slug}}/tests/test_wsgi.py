@@ -1,21 +1,10 @@
 """The entry points that gunicorn (config.wsgi) and ASGI servers (config.asgi) load."""
 
 import json
+from typing import Any
 from wsgiref.util import setup_testing_defaults
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-
-
-@pytest.fixture
-def keep_connections():
-    """As Django's test client does: keep the test's database connection and transaction open."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.mark.django_db
@@ -25,9 +14,12 @@ def test_wsgi_application_serves_a_request():
 
     environ = {"PATH_INFO": "/healthz", "HTTP_HOST": "testserver"}
     setup_testing_defaults(environ)
-    started = []
+    started: list[str] = []
 
-    result = application(environ, lambda status, headers: started.append(status))
+    def start_response(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+        started.append(status)
+
+    result = application(environ, start_response)
     try:
         body = b"".join(result)
     finally:

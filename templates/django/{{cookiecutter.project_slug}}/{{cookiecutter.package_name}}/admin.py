@@ -4,7 +4,7 @@ from .models import Item
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(admin.ModelAdmin[Item]):
     list_display = ["name", "created_at", "updated_at"]
     search_fields = ["name", "description"]
     readonly_fields = ["created_at", "updated_at"]

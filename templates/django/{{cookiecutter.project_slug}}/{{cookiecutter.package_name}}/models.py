@@ -1,11 +1,13 @@
 from django.db import models
 
+NAME_MAX_LENGTH = 100
+
 
 class Item(models.Model):
     """The example model: a named thing, served by the pages, the API and the admin."""
 
     name = models.CharField(
-        max_length=100,
+        max_length=NAME_MAX_LENGTH,
         unique=True,
         error_messages={"unique": "An item with this name already exists."},
     )
@@ -16,5 +18,5 @@ class Item(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.api.items import ItemOut
 from {{ cookiecutter.package_name }}.config import database_url
 from {{ cookiecutter.package_name }}.extensions import db as _db
 from {{ cookiecutter.package_name }}.models import Item
@@ -34,30 +36,37 @@ def configured_database_url() -> str:
     return ""
 
 
-# The database servers the tests can run on, each with the database to connect to for CREATE
-# and DROP DATABASE (None: no database), and what those statements need there.
+@dataclass(frozen=True)
+class Server:
+    """A database server the tests can run on, and what CREATE and DROP DATABASE need there."""
+
+    title: str
+    maintenance: str | None  # the database to connect to for them (None: no database)
+    create: str = ""
+    drop: str = ""
+    fix: str = ""
+
+
 SERVERS = {
-    "postgresql": {
-        "title": "PostgreSQL",
-        "maintenance": "postgres",
-        "create": "",
+    "postgresql": Server(
+        "PostgreSQL",
+        maintenance="postgres",
         # FORCE (PostgreSQL 13+): connections a failed test left open cannot keep it alive.
-        "drop": " WITH (FORCE)",
-        "fix": "let the user create databases (ALTER ROLE ... CREATEDB)",
-    },
-    "mysql": {
-        "title": "MySQL",
-        "maintenance": None,
-        "create": " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
-        "drop": "",
-        "fix": "let the user create databases (GRANT ALL ON *.* TO ...)",
-    },
+        drop=" WITH (FORCE)",
+        fix="let the user create databases (ALTER ROLE ... CREATEDB)",
+    ),
+    "mysql": Server(
+        "MySQL",
+        maintenance=None,
+        create=" CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
+        fix="let the user create databases (GRANT ALL ON *.* TO ...)",
+    ),
 }
 
 
 def server_engine(url: URL) -> Engine:
     """An engine on the server outside the project's database, where CREATE and DROP run."""
-    maintenance = SERVERS[url.get_backend_name()]["maintenance"]
+    maintenance = SERVERS[url.get_backend_name()].maintenance
     return create_engine(
         url.set(database=maintenance), isolation_level="AUTOCOMMIT", poolclass=NullPool
     )
@@ -82,11 +91,11 @@ def test_database(pytestconfig: pytest.Config) -> Iterator[None]:
     quoted = engine.dialect.identifier_preparer.quote(name)
     try:
         with engine.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {quoted}{server['create']}"))
+            connection.execute(text(f"CREATE DATABASE {quoted}{server.create}"))
     except DBAPIError as error:
         pytest.exit(
-            f"The tests run on {server['title']}, in a database of their own, but creating "
-            f"{name} failed: {error.orig}\nStart the server, or {server['fix']}, or run the "
+            f"The tests run on {server.title}, in a database of their own, but creating "
+            f"{name} failed: {error.orig}\nStart the server, or {server.fix}, or run the "
             "tests on SQLite: TEST_DATABASE_URL=sqlite://",
             returncode=pytest.ExitCode.USAGE_ERROR,
         )
@@ -97,9 +106,9 @@ def test_database(pytestconfig: pytest.Config) -> Iterator[None]:
             yield
     finally:
         with engine.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {quoted}{server['drop']}"))
+            connection.execute(text(f"DROP DATABASE IF EXISTS {quoted}{server.drop}"))
         engine.dispose()
-    pytestconfig.stash[TEST_DATABASE] = f"{server['title']}, in {name}"
+    pytestconfig.stash[TEST_DATABASE] = f"{server.title}, in {name}"
 
 
 def pytest_terminal_summary(
@@ -116,8 +125,9 @@ def pytest_terminal_summary(
 def app() -> Iterator[Flask]:
     """The app in testing mode, on the tests' database with the tables created.
 
-    Each test gets a fresh in-memory SQLite database, or the tables of the run's database on
-    the server, dropped again afterwards.
+    Each test gets a fresh in-memory SQLite database, or the run's database on the server with
+    its tables emptied afterwards (kept: creating and dropping them for every test would make
+    the suite several times slower on a server, where each is a synced schema change).
     """
     app = create_app("testing")
     with app.app_context():
@@ -125,7 +135,12 @@ def app() -> Iterator[Flask]:
     yield app
     with app.app_context():
         _db.session.remove()
-        _db.drop_all()
+        if _db.engine.url.get_backend_name() in SERVERS:
+            with _db.engine.begin() as connection:
+                for table in reversed(_db.metadata.sorted_tables):
+                    connection.execute(table.delete())
+        else:
+            _db.drop_all()
         _db.engine.dispose()
 
 
@@ -166,6 +181,6 @@ def make_item(app: Flask) -> Callable[..., dict[str, Any]]:
             item = Item(name=name, description=description)
             _db.session.add(item)
             _db.session.commit()
-            return item.to_dict()
+            return ItemOut.model_validate(item).model_dump(mode="json")
 
     return make

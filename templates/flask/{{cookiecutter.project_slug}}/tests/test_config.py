@@ -4,7 +4,8 @@ import logging
 import re
 
 import pytest
-from flask import request
+from flask import Flask, request
+from flask.testing import FlaskClient
 
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.assets import static_version
@@ -157,7 +158,9 @@ def test_development_sends_no_hsts(client):
 def test_production_static_files_are_cached_for_a_year(production_app):
     client = production_app.test_client()
     html = client.get("/").get_data(as_text=True)
-    url = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{12})"', html).group(1)
+    found = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{12})"', html)
+    assert found
+    url = found.group(1)
     response = client.get(url)
     assert response.status_code == 200
     assert response.cache_control.public
@@ -179,7 +182,7 @@ def test_static_version_follows_the_content(tmp_path):
 
 
 def test_proxy_fix_only_when_configured(clean_env, make_app):
-    def client_for(app):
+    def client_for(app: Flask) -> FlaskClient:
         @app.get("/whoami")
         def whoami():
             return {"ip": request.remote_addr, "scheme": request.scheme}

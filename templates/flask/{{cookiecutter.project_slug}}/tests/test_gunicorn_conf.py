@@ -4,6 +4,7 @@ import inspect
 import os
 import runpy
 from pathlib import Path
+from typing import Any
 
 import dotenv
 import pytest
@@ -16,6 +17,7 @@ VARIABLES = (
     "GUNICORN_THREADS",
     "GUNICORN_TIMEOUT",
     "GUNICORN_ACCESS_LOG",
+    "GUNICORN_CONTROL_SOCKET",
 )
 
 
@@ -26,7 +28,7 @@ def load_conf(monkeypatch):
     for name in VARIABLES:
         monkeypatch.delenv(name, raising=False)
 
-    def load(**environ: str) -> dict:
+    def load(**environ: str) -> dict[str, Any]:
         for name, value in environ.items():
             monkeypatch.setenv(name, value)
         return runpy.run_path(str(CONF))
@@ -39,7 +41,7 @@ def test_defaults(load_conf):
     assert conf["wsgi_app"] == "wsgi:app"
     assert conf["bind"] == ["127.0.0.1:8000"]
     # one per CPU this process may use, two at least
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     assert conf["workers"] == max(2, cpus)
     assert conf["worker_class"] == "sync"
     assert conf["accesslog"] is None  # off unless asked for, as in gunicorn
@@ -82,3 +84,12 @@ def test_gunicorn_accepts_every_setting(load_conf, threads, worker):
 def test_the_access_log_is_opt_in(load_conf):
     assert load_conf(GUNICORN_ACCESS_LOG="-")["accesslog"] == "-"
     assert load_conf(GUNICORN_ACCESS_LOG=" ")["accesslog"] is None
+
+
+def test_the_control_socket_is_off_unless_given_a_path(load_conf):
+    """gunicorn's default control socket (~/.gunicorn/gunicorn.ctl) is shared by every
+    gunicorn of the same user."""
+    assert load_conf()["control_socket_disable"] is True
+    conf = load_conf(GUNICORN_CONTROL_SOCKET="/run/shop/gunicorn.ctl")
+    assert conf["control_socket_disable"] is False
+    assert conf["control_socket"] == "/run/shop/gunicorn.ctl"

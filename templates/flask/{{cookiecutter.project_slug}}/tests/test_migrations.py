@@ -15,6 +15,7 @@ def test_migrations_create_what_the_models_describe(make_app):
     """
     app = make_app("testing")
     with app.app_context():
+        db.drop_all()  # on a server, the tables other tests keep: the migrations make them
         upgrade()
         with db.engine.connect() as connection:
             assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []

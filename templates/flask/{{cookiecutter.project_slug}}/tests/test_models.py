@@ -4,10 +4,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 
-from {{ cookiecutter.package_name }} import items
-from {{ cookiecutter.package_name }}.models import Item, isoformat
+from {{ cookiecutter.package_name }}.api import items
+from {{ cookiecutter.package_name }}.models import Item, UTCDateTime
 
 
 def test_item_gets_timestamps(db):
@@ -43,9 +44,8 @@ def test_save_reports_a_name_taken_at_the_last_moment(db, monkeypatch):
     db.session.commit()
     # As if another request inserted "Widget" between the check and the commit.
     monkeypatch.setattr(items, "name_taken", lambda item: False)
-    with pytest.raises(items.ValidationError) as caught:
+    with pytest.raises(items.DuplicateName):
         items.save(Item(name="Widget"))
-    assert caught.value.errors == {"name": [items.DUPLICATE_NAME]}
     assert db.session.scalars(select(Item.name)).all() == ["Widget"]
 
 
@@ -55,14 +55,21 @@ def test_ordered_is_oldest_first(db):
     assert [item.name for item in items.ordered()] == ["b", "a"]
 
 
-def test_isoformat_treats_naive_datetimes_as_utc():
-    naive = datetime(2030, 1, 2, 3, 4, 5)
-    assert isoformat(naive) == "2030-01-02T03:04:05+00:00"
-    paris = datetime(2030, 1, 2, 4, 4, 5, tzinfo=timezone(timedelta(hours=1)))
-    assert isoformat(paris) == "2030-01-02T03:04:05+00:00"
+@pytest.mark.parametrize(
+    "stored",
+    [
+        datetime(2030, 1, 2, 3, 4, 5),  # SQLite and MySQL store no time zone
+        datetime(2030, 1, 2, 4, 4, 5, tzinfo=timezone(timedelta(hours=1))),
+    ],
+)
+def test_times_are_read_back_in_utc(stored):
+    read = UTCDateTime().process_result_value(stored, sqlite.dialect())
+    assert read == datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    assert read is not None
+    assert read.tzinfo is timezone.utc
 
 
-def test_validate_full_and_partial():
-    assert items.validate({"name": " a "}) == {"name": "a", "description": None}
-    assert items.validate({"description": "x"}, partial=True) == {"description": "x"}
-    assert items.validate({}, partial=True) == {}
+def test_item_fields_full_and_partial():
+    assert items.ItemIn(name=" a ").fields() == {"name": "a", "description": None}
+    assert items.ItemPatch(description="x").fields() == {"description": "x"}
+    assert items.ItemPatch().fields() == {}

@@ -51,7 +51,9 @@ def csrf_client(app):
 def test_form_needs_its_csrf_token(csrf_client):
     assert csrf_client.post("/", data={"name": "Widget"}).status_code == 400
     html = csrf_client.get("/").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found
+    token = found.group(1)
     response = csrf_client.post("/", data={"name": "Widget", "csrf_token": token})
     assert response.status_code == 303
 

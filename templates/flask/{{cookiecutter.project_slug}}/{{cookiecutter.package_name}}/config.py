@@ -14,6 +14,8 @@ from typing import Any
 from flask import Flask
 from flask.helpers import get_debug_flag
 
+from .api import ERROR_SCHEMA, VALIDATION_ERROR_SCHEMA
+
 {% if cookiecutter.database == "postgres" -%}
 DEFAULT_DATABASE_URL = "postgresql+psycopg://localhost/{{ cookiecutter.package_name }}"
 {%- elif cookiecutter.database == "mysql" -%}
@@ -48,6 +50,17 @@ class Config:
         "frame-ancestors 'none'; object-src 'none'"
     )
     HSTS_SECONDS = 0
+
+    # The largest request body, in bytes: a larger one is refused with 413 before it is read.
+    # The API's longest item (10,000 characters of description) takes at most 60 KB as JSON.
+    MAX_CONTENT_LENGTH = 256 * 1024
+
+    # The OpenAPI document (/api/openapi.json, written by APIFlask from the API's models).
+    AUTO_SERVERS = False  # the document holds paths only, valid on any host
+    AUTO_404_RESPONSE = True
+    VALIDATION_ERROR_SCHEMA = VALIDATION_ERROR_SCHEMA
+    HTTP_ERROR_SCHEMA = ERROR_SCHEMA
+    VALIDATION_ERROR_DESCRIPTION = "A field is invalid"
 
     def __init__(self, environ: Mapping[str, str]) -> None:
         self.SECRET_KEY = environ.get("SECRET_KEY")

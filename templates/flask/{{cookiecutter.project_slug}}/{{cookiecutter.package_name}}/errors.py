@@ -1,12 +1,16 @@
-"""Error responses: JSON under /api, HTML pages elsewhere."""
+"""Error responses: JSON under /api, HTML pages elsewhere.
+
+Under /api every error has the shape {"error": "Not Found", "message": "..."}: 400, 404 (with
+or without a trailing slash), 405, 413, 415 and 500 alike.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from .api import URL_PREFIX as API_PREFIX
+from .api import is_api_request
 
 HTML_PAGES = {404: "404.html", 500: "500.html"}
 
@@ -22,11 +26,8 @@ def handle_http_error(error: HTTPException) -> ResponseReturnValue:
     if is_api_request():
         # Keep the error's own headers, such as Allow on a 405, but not its HTML content type.
         headers = [(key, value) for key, value in error.get_headers() if key != "Content-Type"]
-        return {"error": error.name, "message": error.description}, error.code, headers
+        body = {"error": error.name, "message": error.description}
+        return body, error.code or 500, headers
     if error.code in HTML_PAGES:
         return render_template(HTML_PAGES[error.code], error=error), error.code
     return error
-
-
-def is_api_request() -> bool:
-    return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")

@@ -1,6 +1,7 @@
 """Extension objects, created here unbound and bound to the app in `create_app`."""
 
 import sqlite3
+from typing import TYPE_CHECKING, Any
 
 from flask_caching import Cache
 from flask_migrate import Migrate
@@ -12,7 +13,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 
 @event.listens_for(Engine, "connect")
-def _set_up_sqlite(connection, _record) -> None:
+def _set_up_sqlite(connection: Any, _record: Any) -> None:
     """SQLite set up for a web app, as Rails and Django's docs recommend.
 
     Write-ahead logging lets the gunicorn workers read while one of them writes, and with it
@@ -43,6 +44,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# The models' base class: db.Model, which Flask-SQLAlchemy makes from Base when the app starts;
+# type checkers know it as Base.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 cache = Cache()

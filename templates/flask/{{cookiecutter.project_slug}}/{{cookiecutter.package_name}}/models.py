@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
 
 from sqlalchemy import DateTime, String, Text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
-from .extensions import db
+from .extensions import Model
 
 NAME_MAX_LENGTH = 100
 
@@ -20,35 +21,34 @@ def utcnow() -> datetime:
 
 def same_as_created_at(context: DefaultExecutionContext) -> datetime:
     """A new row's updated_at: exactly its created_at (computed just before, in column order)."""
-    return context.get_current_parameters()["created_at"]
+    created_at: datetime = context.get_current_parameters()["created_at"]  # type: ignore[no-untyped-call]
+    return created_at
 
 
-class Item(db.Model):
+class UTCDateTime(TypeDecorator[datetime]):
+    """A time stored in UTC, read back with its time zone: SQLite and MySQL store none."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Item(Model):
     __tablename__ = "item"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX_LENGTH), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=same_as_created_at, onupdate=utcnow
+        UTCDateTime, default=same_as_created_at, onupdate=utcnow
     )
 
     def __repr__(self) -> str:
         return f"<Item {self.id} {self.name!r}>"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "description": self.description,
-            "created_at": isoformat(self.created_at),
-            "updated_at": isoformat(self.updated_at),
-        }
-
-
-def isoformat(value: datetime) -> str:
-    """ISO 8601 in UTC. SQLite hands back naive datetimes; they were stored as UTC."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat()

@@ -14,7 +14,7 @@ def init_app(app: Flask) -> None:
     # Only when configured: trusting X-Forwarded-For without a proxy that sets it would let any
     # client choose its own IP address (and scheme).
     if any(proxies.values()):
-        app.wsgi_app = ProxyFix(app.wsgi_app, **proxies)
+        app.wsgi_app = ProxyFix(app.wsgi_app, **proxies)  # type: ignore[method-assign]
     app.after_request(set_security_headers)
 
 

@@ -27,14 +27,20 @@
     list.append(li);
   }
 
+  // The API sends the items a page at a time, each with the URL of the next ("next").
   async function loadItems() {
-    const response = await fetch(apiUrl, { headers: { Accept: "application/json" } });
-    if (!response.ok) {
-      throw new Error(`Could not load the items (HTTP ${response.status}).`);
+    const items = [];
+    for (let url = apiUrl; url; ) {
+      const response = await fetch(url, { headers: { Accept: "application/json" } });
+      if (!response.ok) {
+        throw new Error(`Could not load the items (HTTP ${response.status}).`);
+      }
+      const data = await response.json();
+      items.push(...data.items);
+      url = data.next;
     }
-    const data = await response.json();
     list.replaceChildren();
-    data.items.forEach(appendItem);
+    items.forEach(appendItem);
   }
 
   // Submitting waits for the first load, so that it cannot replace a freshly added item.
@@ -55,7 +61,7 @@
         appendItem(data);
         input.value = "";
         showError("");
-      } else if (response.status === 422 && data.errors) {
+      } else if ((response.status === 422 || response.status === 409) && data.errors) {
         showError(Object.values(data.errors).flat().join(" "));
       } else {
         showError(data.message || `Could not add the item (HTTP ${response.status}).`);

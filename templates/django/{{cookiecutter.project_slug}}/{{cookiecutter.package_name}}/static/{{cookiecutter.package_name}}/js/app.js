@@ -9,8 +9,6 @@ const error = document.getElementById("item-error");
 const button = form.querySelector("button[type=submit]");
 
 const apiUrl = form.dataset.apiUrl;
-// Django's CSRF protection covers the API too: send the token that base.html renders.
-const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 
 function showError(message) {
   error.textContent = message;
@@ -25,14 +23,20 @@ function appendItem(item) {
   list.append(li);
 }
 
+// The API sends the items a page at a time, each with the URL of the next ("next").
 async function loadItems() {
-  const response = await fetch(apiUrl, { headers: { Accept: "application/json" } });
-  if (!response.ok) {
-    throw new Error(`Could not load the items (HTTP ${response.status}).`);
+  const items = [];
+  for (let url = apiUrl; url; ) {
+    const response = await fetch(url, { headers: { Accept: "application/json" } });
+    if (!response.ok) {
+      throw new Error(`Could not load the items (HTTP ${response.status}).`);
+    }
+    const data = await response.json();
+    items.push(...data.items);
+    url = data.next;
   }
-  const data = await response.json();
   list.replaceChildren();
-  data.items.forEach(appendItem);
+  items.forEach(appendItem);
 }
 
 // Submitting waits for the first load, so that the load cannot replace a freshly added item.
@@ -45,11 +49,9 @@ async function createItem(event) {
     await loaded;
     const response = await fetch(apiUrl, {
       method: "POST",
-      headers: {
-        "Content-Type": "application/json",
-        Accept: "application/json",
-        "X-CSRFToken": csrfToken,
-      },
+      // JSON: a cross-site page cannot send it without the server's consent (CORS), so the
+      // API needs no CSRF token.
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
       body: JSON.stringify({ name: input.value }),
     });
     const data = await response.json().catch(() => ({}));
@@ -57,7 +59,7 @@ async function createItem(event) {
       appendItem(data);
       input.value = "";
       showError("");
-    } else if (response.status === 422 && data.errors) {
+    } else if ((response.status === 422 || response.status === 409) && data.errors) {
       showError(Object.values(data.errors).flat().join(" "));
     } else {
       showError(data.message || `Could not add the item (HTTP ${response.status}).`);

@@ -1,0 +1,20 @@
+from django.db import models
+
+
+class Item(models.Model):
+    """The example model: a named thing, served by the pages, the API and the admin."""
+
+    name = models.CharField(
+        max_length=100,
+        unique=True,
+        error_messages={"unique": "An item with this name already exists."},
+    )
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.name
