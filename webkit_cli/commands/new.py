@@ -12,7 +12,16 @@ from pathlib import Path
 
 import click
 
-from webkit_cli import console, frameworks, installers, interpreters, names, resolution, virtualenvs
+from webkit_cli import (
+    console,
+    frameworks,
+    installers,
+    interpreters,
+    names,
+    resolution,
+    user_defaults,
+    virtualenvs,
+)
 from webkit_cli.database import DATABASES
 from webkit_cli.errors import StepFailed, UsageError, WebkitError
 
@@ -28,6 +37,7 @@ class Plan:
     context: dict[str, str] = field(default_factory=dict)
     database_skipped: bool = False
     venv_ahead: virtualenvs.VenvAhead | None = None  # virtualenv made ready while the render runs
+    defaults: user_defaults.Defaults | None = None  # each setting and where it came from
 
 
 def _check_target(target: Path, force: bool) -> None:
@@ -115,6 +125,8 @@ def _print_plan(plan: Plan, files: list[str]) -> None:
     out.print(
         f"[bold]Plan for {plan.target}[/bold] ({plan.framework.title}, dry run: nothing is written)"
     )
+    if plan.defaults is not None:
+        _print_settings(plan)
     out.print(f"\n[bold]1. Render[/bold] templates/{plan.framework.template} ({len(files)} files):")
     for path in files:
         out.print(f"   {console.escape(path)}")
@@ -153,6 +165,24 @@ def _print_plan(plan: Plan, files: list[str]) -> None:
         n += 1
     if plan.git:
         out.print(f"\n[bold]{n}. Git[/bold]: git init, then a first commit")
+
+
+def _print_settings(plan: Plan) -> None:
+    interpreter, installer = plan.interpreter, plan.installer
+    shown = {
+        "framework": plan.framework.name,
+        "database": plan.context["database"],
+        "installer": installer.name if installer else "none (nothing is installed)",
+        "python": f"{interpreter.short_version} ({interpreter.path})" if interpreter else "none",
+        "features": ", ".join(plan.defaults.value("features")) or "none",
+    }
+    console.out().print(
+        "\nSettings (an option wins over WEBKIT_*, which wins over the config file):"
+    )
+    width = max(map(len, shown.values()))
+    for key, value, source in plan.defaults.rows(shown):
+        line = console.escape(f"   {key:<10} {value:<{width}}  ")
+        console.out().print(f"{line}[dim]{console.escape(source)}[/dim]")
 
 
 def _git_init(target: Path, step: console.Step) -> None:
@@ -280,6 +310,10 @@ def new(
     """Create a Flask or Django project NAME, ready to run and test."""
     started = time.perf_counter()
     interactive = console.is_interactive() and not no_input
+    chosen = user_defaults.for_new(click.get_current_context(), interactive)
+    framework, db, installer, python_spec = map(
+        chosen.value, ("framework", "database", "installer", "python")
+    )
     if name is None:
         if not interactive:
             raise UsageError("missing the project name", "webkit new NAME, e.g. webkit new shop")
@@ -290,8 +324,10 @@ def new(
     target = (output_dir.expanduser() / project_names.directory).absolute()
     _check_target(target, force)
 
-    interpreter = None if no_venv else interpreters.find_python(python_spec, fw.min_python)
-    chosen_installer = None if (no_venv or no_install) else installers.select_installer(installer)
+    with chosen.blame("python"):
+        interpreter = None if no_venv else interpreters.find_python(python_spec, fw.min_python)
+    with chosen.blame("installer"):
+        chosen_installer = None if no_venv or no_install else installers.select_installer(installer)
     python_version = (
         interpreter.short_version if interpreter else "{}.{}".format(*sys.version_info[:2])
     )
@@ -302,6 +338,7 @@ def new(
         interpreter=interpreter,
         installer=chosen_installer,
         git=not no_git,
+        defaults=chosen,
         context={
             "project_name": project_names.name,
             "project_slug": project_names.distribution,
