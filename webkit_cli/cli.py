@@ -29,6 +29,10 @@ COMMANDS = {
         "webkit_cli.commands.setup:setup",
         "Create or repair the project's .venv, install the lock file, migrate.",
     ),
+    "completion": (
+        "webkit_cli.commands.completion:completion",
+        "Print the shell completion script for bash, zsh or fish.",
+    ),
     "run": (
         "webkit_cli.commands.run:run",
         "Run a command in the project with its .venv and .env (tests, lint, shell, ...).",
