@@ -89,10 +89,14 @@ def alembic(versions: Path) -> Migrations:
         if revision is None:
             continue  # not a migration (a helper module, say)
         down = values.get("down_revision")
-        downs = () if down is None else (down,) if isinstance(down, str) else tuple(down)
-        if not isinstance(revision, str) or not all(isinstance(d, str) for d in downs):
+        downs = () if down is None else (down,) if isinstance(down, str) else down
+        if not (
+            isinstance(revision, str)
+            and isinstance(downs, (tuple, list))
+            and all(isinstance(d, str) for d in downs)
+        ):
             raise Unreadable(f"{path.name}: revision and down_revision must be strings")
-        graph[revision] = downs
+        graph[revision] = tuple(downs)
         order.append(revision)
     return Migrations(
         "alembic",
