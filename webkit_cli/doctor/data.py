@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from webkit_cli import migrations, services, virtualenvs
 from webkit_cli.doctor import Check
 from webkit_cli.errors import WebkitError
@@ -12,10 +14,10 @@ LISTED = 3
 # problem -> the fix, for a server that did not answer as it should
 _FIXES = {
     "missing": "webkit setup (it creates the database)",
-    "refused": "start the server, or fix the host and port of {setting} in .env",
-    "auth": "fix the user name and password of {setting} in .env",
+    "refused": "start the server, or fix the host and port of {setting} in {place}",
+    "auth": "fix the user name and password of {setting} in {place}",
     "driver": "webkit setup (it installs the locked driver into .venv)",
-    "other": "fix {setting} in .env, or the server",
+    "other": "fix {setting} in {place}, or the server",
 }
 
 
@@ -29,7 +31,8 @@ def _server_check(name: str, setting: str, answer: services.Answer) -> Check:
         "driver": "cannot be reached without the project's driver",
     }.get(answer.problem, "failed")
     message = f" ({answer.message})" if answer.message else ""
-    fix = _FIXES.get(answer.problem, _FIXES["other"]).format(setting=setting)
+    place = "the environment" if os.environ.get(setting) else ".env"
+    fix = _FIXES.get(answer.problem, _FIXES["other"]).format(setting=setting, place=place)
     return Check(name, False, f"{services.redact(answer.where)} {what}{message}", fix)
 
 
