@@ -8,7 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
-from webkit_cli import migrations, runner
+from webkit_cli import runner
 from webkit_cli.frameworks import ARGS
 from webkit_cli.project import Project
 
@@ -53,6 +53,8 @@ def expand(proj: Project, name: str, args: list[str]) -> list[list[str]] | None:
                 skip = True  # the option and the value webkit would have given it
                 continue
             if "{next_revision}" in part and "next_revision" not in values:
+                from webkit_cli import migrations
+
                 _kind, location = proj.framework.migration_files
                 values["next_revision"] = migrations.next_revision(proj.root / location)
             argv.append(part.format(**values))

@@ -33,7 +33,7 @@ def doctor(as_json: bool) -> None:
     report = examine(Path.cwd())
     if as_json:
         text = json.dumps({"checks": [check.as_json() for check in report.checks]}, indent=2)
-        console.out().print(text, markup=False, highlight=False)
+        console.raw(text)
     else:
         _print(report)
     click.get_current_context().exit(0 if report.ok else 1)
