@@ -185,3 +185,25 @@ def test_completion_costs_webkit_help_nothing():
     assert "LOADED []" in result.stdout
     for name in ("doctor", "run", "completion"):
         assert f"  {name} " in result.stdout
+
+
+def test_zsh_registers_the_completion_with_the_readme_line(proj):
+    """The README's line for ~/.zshrc, after compinit: zsh then completes webkit with it."""
+    program = (
+        "autoload -Uz compinit && compinit -u -D\n"
+        'eval "$(webkit completion zsh)"\n'
+        "print -r -- ${_comps[webkit]}\n"
+    )
+    result = subprocess.run(
+        [need_tool("zsh"), "-f", "-c", program],
+        cwd=proj,
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+            "PYTHONPATH": str(REPO),
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "_webkit_completion"

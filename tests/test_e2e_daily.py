@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import REQUIRE_TOOLS, webkit
-from tests.test_doctor import snapshot
+from tests.test_doctor import BROKEN, check_broken, snapshot
 from tests.test_e2e_new import build
 from webkit_cli import environment, interpreters, services
 from webkit_cli import project as projects
@@ -180,6 +180,37 @@ def test_a_moved_project_is_found_and_its_fix_fixes_it(built, tmp_path):
     assert doctor(root)[1]["venv"]["fix"] == "webkit setup"
     assert webkit("setup", cwd=root).returncode == 0
     assert doctor(root)[0] == 0
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> tuple[Path, Path]:
+    """A real Flask project, and a copy of it to restore it from after each broken state."""
+    where = tmp_path_factory.mktemp("broken")
+    result = webkit("new", "my-shop", "--framework", "flask", "-y", cwd=where)
+    assert result.returncode == 0, result.stdout + result.stderr
+    root = where / "my-shop"
+    saved = tmp_path_factory.mktemp("pristine") / "my-shop"
+    shutil.copytree(root, saved, symlinks=True)
+    return root, saved
+
+
+@pytest.fixture
+def real_project(pristine) -> Iterator[Path]:
+    root, saved = pristine
+    yield root
+    shutil.rmtree(root)
+    shutil.rmtree(root.parent / f"{root.name}-moved", ignore_errors=True)
+    shutil.copytree(saved, root, symlinks=True)  # in the same place: .venv is not "moved"
+
+
+@pytest.mark.parametrize(
+    ("breaks", "failed", "detail", "fix"),
+    [case[1:] for case in BROKEN],
+    ids=[case[0] for case in BROKEN],
+)
+def test_each_broken_state_of_a_real_project(real_project, breaks, failed, detail, fix):
+    assert doctor(real_project)[0] == 0  # restored: healthy before each break
+    check_broken(real_project, breaks, failed, detail, fix)
 
 
 def test_lock_files_outside_the_ranges_are_fixed_by_setup_upgrade(tmp_path_factory, tmp_path):
