@@ -17,6 +17,12 @@ from tests.test_run import make_project
 from webkit_cli import completion
 
 BIN = Path(sys.executable).parent  # the dev venv, where the `webkit` command is
+# A shell's environment with this webkit on PATH, as after `pip install`.
+SHELL_ENV = {
+    **os.environ,
+    "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+    "PYTHONPATH": str(REPO),
+}
 
 
 def complete(words: str, cwd: Path, shell: str = "bash") -> list[str]:
@@ -148,7 +154,7 @@ def test_bash_itself_completes_with_the_script(proj):
         cwd=proj,
         capture_output=True,
         text=True,
-        env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"},
+        env=SHELL_ENV,
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.split()
@@ -164,11 +170,7 @@ def test_fish_itself_completes_with_the_script(proj):
         cwd=proj,
         capture_output=True,
         text=True,
-        env={
-            **os.environ,
-            "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-            "PYTHONPATH": str(REPO),
-        },
+        env=SHELL_ENV,
     )
     assert result.returncode == 0, result.stderr
     assert sorted(result.stdout.split()) == ["django", "flask", "tests"]  # fish sorts them
@@ -199,11 +201,7 @@ def test_zsh_registers_the_completion_with_the_readme_line(proj):
         cwd=proj,
         capture_output=True,
         text=True,
-        env={
-            **os.environ,
-            "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-            "PYTHONPATH": str(REPO),
-        },
+        env=SHELL_ENV,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "_webkit_completion"

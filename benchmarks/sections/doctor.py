@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-from benchmarks.context import NAME, Context, require
-from benchmarks.harness import (
-    Job,
-    Sample,
-    Step,
-    format_mb,
-    format_time_summary,
-    interleave,
-    summarize,
-)
+from benchmarks.context import NAME, Context
 from benchmarks.report import Section, Table
+from benchmarks.sections._commands import compare
 
 TITLE = "`webkit doctor` on a healthy project"
 INTRO = (
@@ -25,6 +17,7 @@ INTRO = (
     "database's table instead. They alternate; one unrecorded warm-up round first."
 )
 
+DOCTOR, FRAMEWORK = "`webkit doctor`", "the framework's migration check"
 FRAMEWORK_CHECK = {
     "flask": ["-m", "flask", "--app", NAME, "db", "current"],
     "django": ["manage.py", "migrate", "--check"],
@@ -37,29 +30,12 @@ def run(ctx: Context, section: Section) -> None:
         project, _ = ctx.fresh_project(fw, "doctor")
         python = project / ".venv" / "bin" / "python"
         argvs = {
-            "`webkit doctor`": [ctx.tools.webkit, "doctor"],
-            "the framework's migration check": [python, *FRAMEWORK_CHECK[fw]],
+            DOCTOR: [ctx.tools.webkit, "doctor"],
+            FRAMEWORK: [python, *FRAMEWORK_CHECK[fw]],
         }
-
-        def case(label: str, argv: list, fw: str = fw, project=project):
-            def measure(_round: int) -> Sample:
-                step = Step(label, argv, cwd=project, env=ctx.env(), timeout=120)
-                return require(
-                    Job.run([step], ctx.workspace, f"doctor-{fw}", 150), f"{label} ({fw})"
-                )
-
-            return measure
-
-        cases = {label: case(label, argv) for label, argv in argvs.items()}
-        interleave(cases, 1)  # warm-up
-        results = interleave(cases, section.rounds, lambda m, fw=fw: ctx.say(f"doctor {fw}: {m}"))
-        medians = {}
-        for label, samples in results.items():
-            times = summarize(s.wall for s in samples)
-            medians[label] = times.median
-            memory = summarize(s.maxrss_kb for s in samples)
-            rows.append([fw, label, format_time_summary(times), format_mb(memory.median)])
-        doctor, framework = medians["`webkit doctor`"], medians["the framework's migration check"]
+        timed, medians = compare(ctx, section.rounds, f"doctor {fw}", argvs, project)
+        rows += [[fw, *row] for row in timed]
+        doctor, framework = medians[DOCTOR], medians[FRAMEWORK]
         section.metrics[f"doctor.{fw}.webkit"] = doctor
         section.metrics[f"doctor.{fw}.framework"] = framework
         rows.append([fw, "ratio doctor / the framework's check", f"{doctor / framework:.2f}x", ""])
