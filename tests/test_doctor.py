@@ -579,3 +579,19 @@ def test_a_project_that_cannot_be_read_is_one_failed_check(tmp_path):
     assert [check["name"] for check in checks] == ["project", *MACHINE_CHECKS]
     assert "framework = 'rails' is not one webkit knows" in checks[0]["detail"]
     assert checks[0]["fix"] == "set it to one of: flask, django"
+
+
+def test_a_check_that_cannot_run_fails_alone_with_its_reason(flask_proj):
+    (flask_proj / "requirements-dev.lock").write_bytes(b"flask==3.1.0\n\xff\xfe\n")
+    code, checks = doctor(flask_proj)
+    problems = failing(checks)
+    assert code == 1
+    assert set(problems) == {"packages", "locks"}
+    assert problems["packages"]["detail"].startswith("could not be checked: UnicodeDecodeError")
+    assert [check["name"] for check in checks] == PROJECT_CHECKS  # the others still ran
+    _sub("pyproject.toml", r"^dev = \[", 'dev = [{include-group = "dev"}, ')(flask_proj)
+    (flask_proj / "requirements-dev.lock").write_text("flask==3.1.0\npytest==8.3.3\n")
+    problems = failing(doctor(flask_proj)[1])
+    assert problems["locks"]["detail"] == (
+        "could not be checked: pyproject.toml: dependency group 'dev' includes itself"
+    )

@@ -45,6 +45,33 @@ class Report:
 Group = Callable[[object], list[Check]]
 
 
+def checks(*names: str) -> Callable[[Group], Group]:
+    """Name the checks a group returns: should the group itself fail (a lock file that is not
+    UTF-8, say), each of them is reported as failed with the reason, and the others still run."""
+
+    def name(group: Group) -> Group:
+        group.check_names = names  # type: ignore[attr-defined]
+        return group
+
+    return name
+
+
+def _guarded(group: Group, subject: object) -> list[Check]:
+    from webkit_cli import console
+
+    try:
+        return group(subject)
+    except Exception as exc:
+        if console.settings.debug:
+            raise
+        reason = exc.message if isinstance(exc, WebkitError) else f"{type(exc).__name__}: {exc}"
+        fix = (exc.hint if isinstance(exc, WebkitError) else None) or (
+            "webkit --debug doctor shows the traceback; report it if the files look right"
+        )
+        names = getattr(group, "check_names", (group.__name__,))
+        return [Check(name, False, f"could not be checked: {reason}", fix) for name in names]
+
+
 def _run_groups(groups: list[Group], subject: object) -> list[Check]:
     import sysconfig
 
@@ -52,7 +79,7 @@ def _run_groups(groups: list[Group], subject: object) -> list[Check]:
     # them half-filled (uv's find_uv_bin then read EXE as None): fill them before the threads.
     sysconfig.get_config_vars()
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="doctor") as pool:
-        futures = [pool.submit(group, subject) for group in groups]
+        futures = [pool.submit(_guarded, group, subject) for group in groups]
         return [check for future in futures for check in future.result()]
 
 

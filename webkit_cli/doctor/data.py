@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from webkit_cli import migrations, services, virtualenvs
-from webkit_cli.doctor import Check
+from webkit_cli.doctor import Check, checks
 from webkit_cli.errors import WebkitError
 from webkit_cli.project import Project
 
@@ -74,6 +74,7 @@ def _migrations_check(proj: Project, files: migrations.Migrations, rows: list[tu
     return Check("migrations", True, f"all {len(files.names)} applied")
 
 
+@checks("database", "migrations")
 def database(proj: Project) -> list[Check]:
     """Whether the database answers, and whether every migration has been applied to it:
     one connection for both."""
@@ -119,6 +120,7 @@ def database(proj: Project) -> list[Check]:
     return [checked, _migrations_check(proj, files, answer.rows or [])]
 
 
+@checks("broker")
 def brokers(proj: Project) -> list[Check]:
     """The servers other than the database that the project's features use (SERVICES)."""
     checks = []

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from webkit_cli import interpreters, locks, virtualenvs
-from webkit_cli.doctor import Check
+from webkit_cli.doctor import Check, checks
 from webkit_cli.errors import WebkitError
 from webkit_cli.project import DEV_LOCK_FILE, LOCK_FILE, Project
 
@@ -114,6 +114,7 @@ def _venv_check(proj: Project, found: interpreters.Interpreter | None) -> Check:
     return Check("venv", True, f".venv at {proj.venv}")
 
 
+@checks("python", "venv")
 def interpreter(proj: Project) -> list[Check]:
     """The project's Python and its .venv, from one run of the .venv's Python."""
     found = interpreters.probe(str(proj.python)) if proj.python.is_file() else None
@@ -142,6 +143,7 @@ def _same(a: str, b: str) -> bool:
         return a == b
 
 
+@checks("packages")
 def packages(proj: Project) -> list[Check]:
     site = virtualenvs.site_packages(proj.venv)
     if virtualenvs.venv_problem(proj.python, run=False) is not None or site is None:
@@ -191,6 +193,7 @@ def _marker_environment(proj: Project) -> dict[str, str]:
     return {"python_version": ".".join(version[:2]), "python_full_version": ".".join(version)}
 
 
+@checks("locks")
 def lock_files(proj: Project) -> list[Check]:
     """Both lock files exist, pin a version inside pyproject.toml's range for every
     requirement, and agree with each other."""

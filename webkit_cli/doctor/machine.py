@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from webkit_cli.doctor import Check
+from webkit_cli.doctor import Check, checks
 
 MIN_PYTHON = (3, 10)
 
@@ -25,6 +25,7 @@ def _output(argv: list[str], timeout: float = 10) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
+@checks("python")
 def python(_proj: object) -> list[Check]:
     version = ".".join(map(str, sys.version_info[:3]))
     return [Check("python", True, f"webkit runs on Python {version} ({sys.executable})")]
@@ -43,10 +44,12 @@ def git_installed() -> Check:
     return Check("git", True, f"git {found.removeprefix('git version ')} ({git})")
 
 
+@checks("git")
 def git(_proj: object) -> list[Check]:
     return [git_installed()]
 
 
+@checks("uv")
 def uv(_proj: object) -> list[Check]:
     from webkit_cli.installers import uv_binary
 
@@ -98,6 +101,7 @@ def _versions() -> dict[tuple[int, int], set[str]]:
     return found
 
 
+@checks("pythons")
 def pythons(_proj: object) -> list[Check]:
     usable = {v: where for v, where in _versions().items() if v >= MIN_PYTHON}
     if not usable:

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from webkit_cli.doctor import Check
+from webkit_cli.doctor import Check, checks
 from webkit_cli.doctor.machine import git_installed
 from webkit_cli.errors import WebkitError
 from webkit_cli.project import Project
@@ -30,6 +30,7 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess | None:
         return None
 
 
+@checks("git")
 def git(proj: Project) -> list[Check]:
     tracked = _git(proj.root, "ls-files", "--cached", "--", ".env")
     if tracked is None:
@@ -115,6 +116,7 @@ def _deploy_problems(proj: Project, manifest_path: Path) -> list[str]:
     return problems
 
 
+@checks("deploy")
 def deploy(proj: Project) -> list[Check]:
     manifests = _manifests(proj.root)
     if not manifests:
@@ -145,6 +147,7 @@ def _number(version: str) -> tuple[int, ...] | None:
     return tuple(map(int, parts)) if all(part.isdigit() for part in parts) else None
 
 
+@checks("template")
 def template(proj: Project) -> list[Check]:
     from webkit_cli import scaffold
 

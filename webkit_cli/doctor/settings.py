@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 
-from webkit_cli.doctor import Check
+from webkit_cli.doctor import Check, checks
 from webkit_cli.errors import WebkitError
 from webkit_cli.project import Project
 
@@ -24,6 +24,7 @@ PLACEHOLDERS = {
 }
 
 
+@checks("env-file")
 def env_file(proj: Project) -> list[Check]:
     path = proj.root / ".env"
     if not path.exists():
@@ -53,6 +54,7 @@ def env_file(proj: Project) -> list[Check]:
     return [Check("env-file", True, f".env is there, mode {mode:o}")]
 
 
+@checks("secret-key")
 def secret_key(proj: Project) -> list[Check]:
     try:
         value = proj.setting("SECRET_KEY")
