@@ -13,6 +13,8 @@ STARTUP_FACTOR = 2.0
 NEW_WARM_LIMIT = 2.0
 NEW_WARM_RATIO = 5.0
 SERVE_RPS_RATIO = 1.5
+DOCTOR_LIMIT = 0.5  # seconds: "well under a second" on a healthy project
+RUN_OVERHEAD_FACTOR = 2.0  # webkit run's overhead, in `import click` floors
 ENDPOINTS = ("api", "static")
 
 
@@ -126,6 +128,37 @@ def evaluate(
                 [f"{key}.webkit.p99", f"{key}.defaults.p99"],
                 lambda a, b: (f"{a:.1f} ms vs {b:.1f} ms", a < b),
             )
+    for fw in frameworks:
+        add(
+            f"`webkit doctor`, healthy project, {fw}",
+            "doctor",
+            f"≤ {DOCTOR_LIMIT:.1f} s",
+            [f"doctor.{fw}.webkit"],
+            lambda t: (format_seconds(t), t <= DOCTOR_LIMIT),
+        )
+        add(
+            f"`webkit doctor`, {fw}: all its checks vs the framework's migration check alone",
+            "doctor",
+            "faster",
+            [f"doctor.{fw}.webkit", f"doctor.{fw}.framework"],
+            lambda doctor, framework: (
+                f"{format_seconds(doctor)} vs {format_seconds(framework)} "
+                f"({doctor / framework:.2f}x)",
+                doctor < framework,
+            ),
+        )
+    for fw in frameworks:
+        add(
+            f"`webkit run` overhead over the command run directly, {fw}",
+            "run",
+            f"≤ {RUN_OVERHEAD_FACTOR:.0f}x the `import click` floor",
+            [f"run.{fw}.overhead", f"run.{fw}.floor"],
+            lambda overhead, floor: (
+                f"{format_seconds(overhead)} = {overhead / floor:.2f}x the floor "
+                f"({format_seconds(floor)})",
+                overhead <= RUN_OVERHEAD_FACTOR * floor,
+            ),
+        )
     return outcomes
 
 

@@ -39,6 +39,8 @@ DEFAULT_ROUNDS = {
     "first-response": 3,
     "serving": 3,
     "tests": 3,
+    "doctor": 10,
+    "run": 20,
 }
 STARTUP_FACTOR = 4  # --runs N gives start-up 4 N rounds: each takes tens of milliseconds
 QUICK_ROUNDS = {"startup": 3}

@@ -42,6 +42,13 @@ _DROPPED = (
     "PORT",
     "WEB_CONCURRENCY",
     "LOG_LEVEL",
+    "REDIS_URL",
+    # webkit's user defaults (user_defaults.py): the config file is replaced too, see env()
+    "WEBKIT_FRAMEWORK",
+    "WEBKIT_DATABASE",
+    "WEBKIT_INSTALLER",
+    "WEBKIT_PYTHON",
+    "WEBKIT_FEATURES",
 )
 
 
@@ -201,6 +208,8 @@ class Context:
             NO_COLOR="1",
             COLUMNS="200",
             COOKIECUTTER_CONFIG=str(self.workspace / "cookiecutter.yaml"),
+            # an empty config folder: the user's defaults for `webkit new` change nothing here
+            XDG_CONFIG_HOME=str(self.workspace / "config"),
         )
         env.update(extra or {})
         return env

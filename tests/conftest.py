@@ -100,3 +100,16 @@ def _own_webkit_cache(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("WEBKIT_CACHE_DIR", str(tmp_path_factory.mktemp("webkit-cache")))
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_user_defaults(tmp_path_factory):
+    """The user's own defaults for `webkit new` (config.toml, WEBKIT_FRAMEWORK, ...) never
+    change what a test builds: an empty config folder, and none of those variables."""
+    from webkit_cli.user_defaults import ENV_PREFIX, KEYS
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config-home")))
+        for key in KEYS:
+            patch.delenv(ENV_PREFIX + key.upper(), raising=False)
+        yield

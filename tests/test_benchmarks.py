@@ -249,6 +249,33 @@ def test_budgets_for_serving_need_more_throughput_and_lower_p99():
     }
 
 
+def test_budgets_for_doctor_and_run():
+    metrics = {
+        "doctor.flask.webkit": 0.3,
+        "doctor.flask.framework": 0.9,
+        "doctor.django.webkit": 0.6,
+        "doctor.django.framework": 0.5,
+        "run.flask.overhead": 0.08,
+        "run.flask.floor": 0.05,
+        "run.django.overhead": 0.12,
+        "run.django.floor": 0.05,
+    }
+    outcomes = budgets.evaluate(metrics, {"doctor", "run"}, ("flask", "django"))
+    statuses = {o.budget: o.status for o in outcomes if o.section in ("doctor", "run")}
+    assert statuses == {
+        "`webkit doctor`, healthy project, flask": budgets.PASS,
+        "`webkit doctor`, flask: all its checks vs the framework's migration check alone": (
+            budgets.PASS
+        ),
+        "`webkit doctor`, healthy project, django": budgets.MISS,
+        "`webkit doctor`, django: all its checks vs the framework's migration check alone": (
+            budgets.MISS
+        ),
+        "`webkit run` overhead over the command run directly, flask": budgets.PASS,
+        "`webkit run` overhead over the command run directly, django": budgets.MISS,
+    }
+
+
 @pytest.mark.e2e
 def test_quick_benchmark_run_writes_the_report(tmp_path: Path):
     report = tmp_path / "RESULTS.md"

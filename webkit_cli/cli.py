@@ -37,6 +37,18 @@ COMMANDS = {
         "webkit_cli.commands.add:add",
         "Turn a feature on in the project: postgres, mysql, sqlite.",
     ),
+    "completion": (
+        "webkit_cli.commands.completion:completion",
+        "Print the shell completion script for bash, zsh or fish.",
+    ),
+    "doctor": (
+        "webkit_cli.commands.doctor:doctor",
+        "Check the project (or this machine) and say what fixes each problem.",
+    ),
+    "run": (
+        "webkit_cli.commands.run:run",
+        "Run a command in the project with its .venv and .env (tests, lint, shell, ...).",
+    ),
 }
 
 

@@ -104,6 +104,13 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def raw(text: str) -> None:
+    """Text for programs to read (JSON, say), as it is: no markup, no wrapping, and no rich to
+    import for it."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
 def print_obj(obj: Any) -> None:
     if settings.verbosity >= VERBOSITY_NORMAL:
         out().print(obj)

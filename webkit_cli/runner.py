@@ -8,6 +8,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from webkit_cli import console
 from webkit_cli.errors import StepFailed
@@ -331,3 +332,30 @@ def run_foreground(
             watcher.wait()
             watcher.stdin.close()
     return _signal_exit_status(returncode)
+
+
+def exec_command(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str]) -> NoReturn:
+    """Become `argv` (as the shell's `exec`): `argv[0]` is the executable's path.
+
+    The command then is this process: it has the terminal as webkit had it (a password prompt,
+    a REPL, Ctrl-Z and window resizes work as when typed directly), every signal sent to webkit
+    reaches it, and whoever started webkit sees its exit status, or its death by a signal, as
+    its own. Nothing of webkit stays in between (no Python of ours waiting beside it).
+    """
+    import sys
+
+    args = [str(part) for part in argv]
+    console.detail(f"$ {' '.join(args)}")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "nt":  # pragma: no cover - no exec that keeps the process: pass the status on
+        raise SystemExit(subprocess.run(args, cwd=cwd, env=dict(env), check=False).returncode)
+    os.chdir(cwd)
+    try:
+        os.execve(args[0], args, dict(env))  # noqa: S606 - no shell, by design
+    except OSError as exc:
+        raise StepFailed(
+            f"cannot run {args[0]}: {exc.strerror}",
+            "check that it is an executable file for this system (chmod +x, its #! line)",
+            exit_code=126,
+        ) from None

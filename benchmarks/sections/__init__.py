@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-ORDER = ("startup", "render", "new", "first-response", "serving", "tests")
+ORDER = ("startup", "render", "new", "first-response", "serving", "tests", "doctor", "run")
 
 MODULES = {
     "startup": "benchmarks.sections.startup",
@@ -11,4 +11,6 @@ MODULES = {
     "first-response": "benchmarks.sections.first_response",
     "serving": "benchmarks.sections.serving",
     "tests": "benchmarks.sections.project_tests",
+    "doctor": "benchmarks.sections.doctor",
+    "run": "benchmarks.sections.run",
 }

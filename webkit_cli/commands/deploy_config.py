@@ -45,6 +45,12 @@ def _report(changes, *, planned: bool = False) -> None:
         console.info(f"  [{colour}]{label:<10}[/{colour}] {console.escape(change.path)}")
 
 
+def _complete_targets(ctx: click.Context, param: click.Parameter, incomplete: str):
+    from webkit_cli.completion import complete_targets
+
+    return complete_targets(ctx, param, incomplete)
+
+
 @click.command("deploy-config")
 @click.option(
     "-t",
@@ -52,6 +58,7 @@ def _report(changes, *, planned: bool = False) -> None:
     "targets",
     multiple=True,
     metavar="TARGET",
+    shell_complete=_complete_targets,
     help=f"What to write (repeatable, or comma-separated): {', '.join(options.TARGETS)}. "
     "Default: all.",
 )

@@ -21,10 +21,11 @@ from webkit_cli import (
     names,
     resolution,
     template_store,
+    user_defaults,
     virtualenvs,
 )
 from webkit_cli.errors import StepFailed, UsageError, WebkitError
-from webkit_cli.record import DATABASES, Record
+from webkit_cli.record import DATABASES, FEATURES, Record
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Plan:
     context: dict[str, Any] = field(default_factory=dict)  # the template's variables
     database_skipped: bool = False
     venv_ahead: virtualenvs.VenvAhead | None = None  # virtualenv made ready while the render runs
+    defaults: user_defaults.Defaults | None = None  # each setting and where it came from
 
 
 def _check_target(target: Path, force: bool) -> None:
@@ -127,6 +129,8 @@ def _print_plan(plan: Plan, files: list[str]) -> None:
     out.print(
         f"[bold]Plan for {plan.target}[/bold] ({plan.framework.title}, dry run: nothing is written)"
     )
+    if plan.defaults is not None:
+        _print_settings(plan)
     out.print(f"\n[bold]1. Render[/bold] templates/{plan.framework.template} ({len(files)} files):")
     for path in files:
         out.print(f"   {console.escape(path)}")
@@ -182,6 +186,24 @@ def _print_record(template: Path, plan: Plan) -> None:
     out.print("\n[bold]Recorded in pyproject.toml[/bold] (no secrets: those go to .env only):")
     for line in "\n".join(lines).strip().splitlines():
         out.print(f"   {console.escape(line)}")
+
+
+def _print_settings(plan: Plan) -> None:
+    interpreter, installer = plan.interpreter, plan.installer
+    shown = {
+        "framework": plan.framework.name,
+        "database": plan.context["database"],
+        "installer": installer.name if installer else "none (nothing is installed)",
+        "python": f"{interpreter.short_version} ({interpreter.path})" if interpreter else "none",
+        "features": ", ".join(plan.defaults.value("features")) or "none",
+    }
+    console.out().print(
+        "\nSettings (an option wins over WEBKIT_*, which wins over the config file):"
+    )
+    width = max(map(len, shown.values()))
+    for key, value, source in plan.defaults.rows(shown):
+        line = console.escape(f"   {key:<10} {value:<{width}}  ")
+        console.out().print(f"{line}[dim]{console.escape(source)}[/dim]")
 
 
 def _git_init(target: Path, step: console.Step) -> None:
@@ -309,6 +331,10 @@ def new(
     """Create a Flask or Django project NAME, ready to run and test."""
     started = time.perf_counter()
     interactive = console.is_interactive() and not no_input
+    chosen = user_defaults.for_new(click.get_current_context(), interactive)
+    framework, db, installer, python_spec = map(
+        chosen.value, ("framework", "database", "installer", "python")
+    )
     if name is None:
         if not interactive:
             raise UsageError("missing the project name", "webkit new NAME, e.g. webkit new shop")
@@ -319,8 +345,10 @@ def new(
     target = (output_dir.expanduser() / project_names.directory).absolute()
     _check_target(target, force)
 
-    interpreter = None if no_venv else interpreters.find_python(python_spec, fw.min_python)
-    chosen_installer = None if (no_venv or no_install) else installers.select_installer(installer)
+    with chosen.blame("python"):
+        interpreter = None if no_venv else interpreters.find_python(python_spec, fw.min_python)
+    with chosen.blame("installer"):
+        chosen_installer = None if no_venv or no_install else installers.select_installer(installer)
     python_version = (
         interpreter.short_version if interpreter else "{}.{}".format(*sys.version_info[:2])
     )
@@ -331,6 +359,7 @@ def new(
         interpreter=interpreter,
         installer=chosen_installer,
         git=not no_git,
+        defaults=chosen,
         record=Record(
             framework=fw.name,
             package=project_names.package,
@@ -342,6 +371,7 @@ def new(
                 "python_version": python_version,
                 "database": db,
             },
+            features={name: dict(FEATURES[name]) for name in chosen.value("features") or ()},
         ),
     )
     # The secrets go to .env only, never into the record.

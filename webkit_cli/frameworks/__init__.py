@@ -16,6 +16,31 @@ NAMES = ("flask", "django")
 DEFAULT = "flask"
 
 
+# The argument of a Shortcut step that stands for what the user typed after the shortcut's name.
+ARGS = "{args}"
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    """`webkit run NAME [ARGS]`: steps run one after the other with the project's .venv Python,
+    each after the one before succeeded. Placeholders: {package}, and {next_revision} (the
+    number after the project's highest numbered migration); ARGS stands for the arguments
+    typed after the name (a step without it gets none)."""
+
+    help: str
+    steps: tuple[tuple[str, ...], ...]
+
+
+# Shortcuts that every framework has; a framework's own add to them or replace them.
+COMMON_SHORTCUTS = {
+    "tests": Shortcut("the project's tests (pytest)", (("-m", "pytest", ARGS),)),
+    "lint": Shortcut(
+        "ruff check, then ruff format --check",
+        (("-m", "ruff", "check", ARGS), ("-m", "ruff", "format", "--check", ARGS)),
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Framework:
     name: str
@@ -72,6 +97,15 @@ class Framework:
     merge_migrations: tuple[str, ...] = ()
     migration_heads: tuple[str, ...] = ()
     head_marker: str = "(head)"
+    # Where the migrations are, read without importing the framework (webkit_cli/migrations.py):
+    # ("alembic", the versions folder) or ("django", the settings file with INSTALLED_APPS).
+    migration_files: tuple[str, str] = ("alembic", "migrations/versions")
+    # What the project's settings do without DATABASE_URL, and where a relative SQLite path
+    # points ("" : the project root).
+    default_database_url: str = "sqlite:///{package}.db"
+    sqlite_folder: str = ""
+    # `webkit run NAME`, besides COMMON_SHORTCUTS.
+    shortcuts: dict[str, Shortcut] = field(default_factory=dict)
 
     @property
     def template(self) -> str:
@@ -79,6 +113,9 @@ class Framework:
 
     def argv(self, argv: tuple[str, ...], **values: str) -> list[str]:
         return [part.format(**values) for part in argv]
+
+    def all_shortcuts(self) -> dict[str, Shortcut]:
+        return {**COMMON_SHORTCUTS, **self.shortcuts}
 
 
 def get(name: str) -> Framework:

@@ -1,6 +1,6 @@
 """Django: the startproject layout with one app, whitenoise, gunicorn."""
 
-from webkit_cli.frameworks import Framework
+from webkit_cli.frameworks import ARGS, Framework, Shortcut
 
 FRAMEWORK = Framework(
     name="django",
@@ -32,4 +32,17 @@ FRAMEWORK = Framework(
     migration_dirs=("{package}/migrations",),
     # Does nothing (and says "No conflicts detected to merge.") when there is one line.
     merge_migrations=("manage.py", "makemigrations", "--merge", "--noinput"),
+    migration_files=("django", "config/settings.py"),
+    default_database_url="sqlite:///db.sqlite3",
+    shortcuts={
+        "shell": Shortcut("manage.py shell", (("manage.py", "shell", ARGS),)),
+        "migrate": Shortcut(
+            "apply the migrations (manage.py migrate)", (("manage.py", "migrate", ARGS),)
+        ),
+        # Django does not format what it writes: ruff does, as the project's README says.
+        "makemigrations": Shortcut(
+            "write migrations from the models, then ruff format .",
+            (("manage.py", "makemigrations", ARGS), ("-m", "ruff", "format", ".")),
+        ),
+    },
 )

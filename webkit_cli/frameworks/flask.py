@@ -1,6 +1,6 @@
 """Flask: application factory, Flask-SQLAlchemy + Flask-Migrate, gunicorn."""
 
-from webkit_cli.frameworks import Framework
+from webkit_cli.frameworks import ARGS, Framework, Shortcut
 
 # What `flask --app PACKAGE run --debug` does (Werkzeug's server with its reloader and debugger,
 # threaded, the app found as `flask --app` finds it), except that the reloader's parent process,
@@ -58,4 +58,36 @@ FRAMEWORK = Framework(
         *("-m", "flask", "--app", "{package}", "db", "merge"),
         *("-m", "merge the template's migrations with the project's", "heads"),
     ),
+    migration_files=("alembic", "migrations/versions"),
+    # Flask-SQLAlchemy puts a relative SQLite path in the app's instance folder.
+    default_database_url="sqlite:///{package}.db",
+    sqlite_folder="instance",
+    shortcuts={
+        "shell": Shortcut(
+            "flask shell, with the app and its models",
+            (("-m", "flask", "--app", "{package}", "shell", ARGS),),
+        ),
+        "migrate": Shortcut(
+            "apply the migrations (flask db upgrade)",
+            (("-m", "flask", "--app", "{package}", "db", "upgrade", ARGS),),
+        ),
+        # Numbered like the first one (migrations/alembic.ini: file_template); Alembic's
+        # post-write hooks format the new file.
+        "makemigrations": Shortcut(
+            "write a migration from the models (flask db migrate)",
+            (
+                (
+                    "-m",
+                    "flask",
+                    "--app",
+                    "{package}",
+                    "db",
+                    "migrate",
+                    "--rev-id",
+                    "{next_revision}",
+                    ARGS,
+                ),
+            ),
+        ),
+    },
 )
