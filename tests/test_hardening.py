@@ -869,7 +869,6 @@ def test_accepted_names_render_a_project_whose_package_imports(probe_venvs, fram
     @example(name="My_Shop")
     @example(name="a-b_c")
     @example(name="match")  # soft keywords are valid module names
-    @example(name="test")  # 'test' is the standard library's test suite, not a public module
     @example(name="app")
     @example(name="api")
     def check(name: str) -> None:
