@@ -55,7 +55,15 @@ def change_record(
             "edit them where git's markers are (git mergetool helps), `git add` them, then run "
             "`webkit update --continue`; or undo it all: webkit update --abort",
         )
-    finish(proj.root, repo, state, install=install, commit=commit)
+    try:
+        finish(proj.root, repo, state, install=install, commit=commit)
+    except KeyboardInterrupt:
+        updating.abort(repo, proj)
+        console.warning(
+            "interrupted: the update is undone, the files are as before",
+            "if it had started installing, `webkit setup` installs the lock files again",
+        )
+        raise
 
 
 def _print_dry_run(repo: Repo, result: updating.Merge, env_set: dict[str, str] | None) -> None:
