@@ -131,7 +131,7 @@ def load(root: Path) -> Project:
     if not isinstance(table, dict):
         raise UsageError(
             f"{path} has no [tool.webkit] table",
-            "run this in a project created by `webkit new`, or create one: webkit new NAME",
+            "run this in a project created by `webkit new`, or create one: `webkit new NAME`",
         )
     name = table.get("framework")
     if not isinstance(name, str) or name not in frameworks.NAMES:
@@ -166,10 +166,10 @@ def find(start: Path | None = None) -> Project:
     if plain is not None:
         raise UsageError(
             f"{plain / 'pyproject.toml'} has no [tool.webkit] table, so this is not a webkit project",
-            "run webkit inside a project made by `webkit new`, or create one: webkit new NAME",
+            "run webkit inside a project made by `webkit new`, or create one: `webkit new NAME`",
         )
     raise UsageError(
         f"{start} is not inside a webkit project (no pyproject.toml with [tool.webkit] here "
         "or above)",
-        "cd into a project made by `webkit new`, or create one: webkit new NAME",
+        "cd into a project made by `webkit new`, or create one: `webkit new NAME`",
     )

@@ -108,6 +108,6 @@ def setup(python_spec: str | None, installer: str, recreate: bool, upgrade: bool
             bytecode.save_bytecode(proj.python, since)
 
     if changed:
-        console.success("[bold]The project is ready.[/bold] Run: webkit serve")
+        console.success(f"[bold]The project is ready.[/bold] Run: {console.webkit_command()} serve")
     else:
         console.success("Nothing to do: the environment is already set up.")

@@ -61,6 +61,9 @@ class Framework:
     # core while the migration runs, which otherwise compiles everything it imports on one.
     precompile: tuple[str, ...] = ()
     min_python: tuple[int, int] = (3, 10)
+    # What `webkit new` suggests after `webkit serve`: (command, what it is for); {webkit} is
+    # how the user runs webkit.
+    next_steps: tuple[tuple[str, str], ...] = ()
 
     @property
     def template(self) -> str:

@@ -29,4 +29,10 @@ FRAMEWORK = Framework(
     # settings.py needs a SECRET_KEY to load; collectstatic does not use it. No .env either.
     build_env={"SECRET_KEY": "collectstatic-only-not-a-secret", "ENV_FILE": "/dev/null"},
     postgres_url_scheme="postgres://",
+    next_steps=(
+        (
+            ".venv/bin/python manage.py createsuperuser",
+            "an account for the admin, at http://127.0.0.1:8000/manage/",
+        ),
+    ),
 )
