@@ -820,3 +820,21 @@ def test_tools_are_found_where_ci_installs_them():
         need_tool(name, str(VENV_BIN / name))
     for name in ("nginx", "openssl", "systemd-analyze"):
         need_tool(name, shutil.which(name) or f"/usr/sbin/{name}")
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_no_comment_is_glued_to_the_line_before(invoke, tmp_path, framework):
+    """A template tag at a line's end must not eat its newline: `.../staticfiles/# (put there
+    by: ...` was one line in nginx.conf."""
+    root = make_project(tmp_path / "my-shop", framework)
+    assert deploy(invoke, root, "--domain", DOMAIN).exit_code == 0
+    glued = [
+        f"{path}: {line}"
+        for path in sorted(generated(root))
+        for line in read(root, path).splitlines()
+        if re.search(r"[^\s#'\"]# ", line)
+    ]
+    assert glued == []
+    site = read(root, "deploy/nginx/my-shop.conf")
+    if framework == "django":
+        assert "static files in /srv/my-shop/staticfiles/\n# (put there by: " in site
