@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, need_tool, tree, webkit
+from tests.conftest import REPO, need_tool, pyenv_versions, tree, webkit
 from webkit_cli import __version__
 
 
@@ -81,7 +81,8 @@ def workdir(tmp_path):
 
 @pytest.mark.parametrize(("args", "code", "message"), BAD_NEW, ids=lambda v: str(v)[:40])
 def test_new_refuses_bad_input_and_leaves_nothing(invoke, workdir, args, code, message):
-    if "2.7" in args and not list((Path.home() / ".pyenv" / "versions").glob("2.7*")):
+    versions = pyenv_versions()
+    if "2.7" in args and not (versions and list(versions.glob("2.7*"))):
         pytest.skip("no Python 2.7 installed")
     before = tree(workdir)
     result = invoke("new", "--no-git", *args, cwd=workdir)

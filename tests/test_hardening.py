@@ -30,7 +30,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import REPO, REQUIRE_TOOLS, need_tool, webkit
+from tests.conftest import REPO, REQUIRE_TOOLS, need_tool, pyenv_versions, webkit
 from webkit_cli import names
 from webkit_cli.cli import cli
 from webkit_cli.errors import UsageError
@@ -130,8 +130,16 @@ def _taken_port(w: World) -> list[str]:
 
 
 def _python2() -> str | None:
-    found = sorted((Path.home() / ".pyenv" / "versions").glob("2.7*/bin/python2.7"))
-    return str(found[-1]) if found else shutil.which("python2.7")
+    """A Python 2.7 that runs: pyenv's (wherever pyenv keeps its versions), else one on PATH.
+    A pyenv shim is no use: it runs only with the developer's own pyenv settings."""
+    versions = pyenv_versions()
+    found = sorted(versions.glob("2.7*/bin/python2.7")) if versions else []
+    if found:
+        return str(found[-1])
+    on_path = shutil.which("python2.7")
+    if on_path and subprocess.run([on_path, "-c", "pass"], capture_output=True).returncode == 0:
+        return on_path
+    return None
 
 
 @dataclass(frozen=True)
@@ -881,3 +889,18 @@ def test_no_accepted_name_shadows_a_module_the_projects_install(probe_venvs):
             if _accepted(module):
                 shadowing.append((framework, module))
     assert shadowing == []
+
+
+def test_python2_is_found_wherever_home_is(monkeypatch, tmp_path):
+    """The cases above that need Python 2.7 find it where pyenv says its versions are, not
+    under the developer's home: with HOME elsewhere they still run it."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    python2 = _python2()
+    if python2 is None:
+        if REQUIRE_TOOLS:
+            pytest.fail("no Python 2.7 installed (WEBKIT_REQUIRE_TOOLS=1 forbids skipping)")
+        pytest.skip("no Python 2.7 installed")
+    ran = subprocess.run(
+        [python2, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True
+    )
+    assert ran.stdout.strip() == "(2, 7)", ran.stderr
