@@ -322,3 +322,22 @@ def test_new_in_a_project_folder_itself_says_so(invoke, tmp_path):
     assert result.exit_code == 2
     assert f"{tmp_path} is the webkit project {tmp_path}" in result.output.replace("\n", " ")
     assert "is inside" not in result.output
+
+
+def test_a_reader_that_stops_early_is_no_error(tmp_path):
+    """`webkit new shop --dry-run | head -1`: the closed pipe ends nothing and fails nothing."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "webkit_cli", "new", "shop", "--dry-run"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**env, "NO_COLOR": "1", "PYTHONPATH": str(REPO)},
+    )
+    # The first line comes before the render that the plan needs: the plan meets a closed pipe.
+    assert child.stdout.readline().startswith(b"Framework: flask")
+    child.stdout.close()
+    stderr = child.stderr.read()
+    assert child.wait(timeout=60) == 0
+    assert stderr == b""
+    assert list(tmp_path.iterdir()) == []

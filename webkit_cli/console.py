@@ -5,6 +5,7 @@ rich is imported lazily so that `webkit --help` stays cheap.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -42,7 +43,18 @@ def configure(*, verbosity: int, no_color: bool, debug: bool) -> None:
 def _make(stderr: bool) -> Console:
     from rich.console import Console
 
-    return Console(
+    class Output(Console):
+        def on_broken_pipe(self) -> None:
+            # The reader went away (`webkit new shop --dry-run | head`): no error, and the
+            # command still finishes its work. rich's own handler exits with status 1.
+            self.quiet = True
+            stream = sys.stderr if stderr else sys.stdout
+            with contextlib.suppress(OSError, ValueError):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, stream.fileno())  # Python's last flush goes there too
+                os.close(devnull)
+
+    return Output(
         stderr=stderr,
         no_color=not settings.color,
         highlight=False,
