@@ -331,8 +331,22 @@ def test_wheel_carries_the_templates(tmp_path):
             env={**os.environ, "NO_COLOR": "1"},
         )
         assert result.returncode == 0, result.stdout + result.stderr
-        assert (work / f"{framework}-app" / "pyproject.toml").is_file()
-        assert (work / f"{framework}-app" / ".env").is_file()
+        project = work / f"{framework}-app"
+        assert (project / "pyproject.toml").is_file()
+        assert (project / ".env").is_file()
+        # pip compiled the template's .py files as it installed the wheel: none of that
+        # bytecode is listed by --dry-run or reaches a project.
+        assert not list(project.rglob("__pycache__")), "bytecode copied from the template"
+        plan = subprocess.run(
+            [str(venv / "bin" / "webkit"), "new", "x-app", "-f", framework, "--dry-run"],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+        assert plan.returncode == 0, plan.stderr
+        assert ".pyc" not in plan.stdout and "__pycache__" not in plan.stdout
 
 
 def test_exported_database_url_does_not_redirect_a_sqlite_project(tmp_path):

@@ -154,3 +154,21 @@ def test_files_without_jinja_are_copied_and_the_project_is_what_cookiecutter_ren
     different = [name for name in ours if ours[name] != theirs[name] and name != ".env"]
     assert different == []  # .env differs only by its mode: webkit makes it private
     assert ours[".env"][0] == theirs[".env"][0]
+
+
+def test_bytecode_beside_the_template_never_reaches_the_project(tmp_path):
+    """pip compiles every .py file of the wheel it installs, the template's too: those .pyc
+    files (of sources with Jinja in them) are no part of the template."""
+    import shutil
+
+    template = tmp_path / "template"
+    shutil.copytree(TINY, template)
+    inner = next(p for p in template.iterdir() if p.is_dir())
+    for folder in (template, inner):
+        cache = folder / "__pycache__"
+        cache.mkdir()
+        (cache / "module.cpython-311.pyc").write_bytes(b"\xa7\r\r\n" + bytes(range(200)))
+    assert scaffold.preview(template, VALUES) == [".env", "README.md"]
+    target = tmp_path / "my-app"
+    scaffold.render(template, VALUES, target)
+    assert sorted(p.name for p in target.rglob("*")) == [".env", "README.md"]

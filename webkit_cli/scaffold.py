@@ -19,6 +19,10 @@ from typing import Any
 from webkit_cli.errors import StepFailed, UsageError
 
 SECRET_FILES = (".env",)
+# pip compiles every .py file of a wheel it installs, the template's own too (sources with Jinja
+# in them): that bytecode is no part of any project. Copied without a look (cookiecutter would
+# sniff each file), then removed from the render.
+BYTECODE_DIR = "__pycache__"
 
 
 def templates_root() -> Path:
@@ -61,6 +65,8 @@ def _plain_files(template: Path) -> tuple[str, ...]:
         return ()
     plain = []
     for path in sorted(root.rglob("*")):
+        if BYTECODE_DIR in path.relative_to(root).parts:
+            continue
         try:
             data = path.read_bytes() if path.is_file() and not path.is_symlink() else None
         except OSError:
@@ -90,7 +96,11 @@ def render_context(template: Path, values: dict[str, Any]) -> dict[str, Any]:
         k: v for k, v in context["cookiecutter"].items() if not k.startswith("_")
     }
     copy_only = context["cookiecutter"].get("_copy_without_render", [])
-    context["cookiecutter"]["_copy_without_render"] = [*copy_only, *_plain_files(template)]
+    context["cookiecutter"]["_copy_without_render"] = [
+        *copy_only,
+        *_plain_files(template),
+        f"*{BYTECODE_DIR}",
+    ]
     context["cookiecutter"]["_template"] = str(template)
     context["cookiecutter"]["_repo_dir"] = str(template)
     return context
@@ -114,6 +124,9 @@ def _generate(template: Path, values: dict[str, Any], output_dir: Path) -> Path:
     except CookiecutterException as exc:
         raise _template_bug(exc) from exc
     rendered = Path(result)
+    for cache in sorted(rendered.rglob(BYTECODE_DIR), reverse=True):
+        if cache.is_dir() and not cache.is_symlink():
+            shutil.rmtree(cache)
     for name in SECRET_FILES:
         secret = rendered / name
         if secret.is_file():
