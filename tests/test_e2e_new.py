@@ -363,3 +363,34 @@ def test_exported_database_url_does_not_redirect_a_sqlite_project(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Applied the initial migration" in result.stdout
     assert list((tmp_path / "app" / "instance").glob("*.db"))
+
+
+def test_a_moved_project_gets_a_new_venv_from_setup(tmp_path):
+    """A venv does not move: its scripts name the old place's Python. serve says so, and setup
+    recreates .venv instead of calling it healthy."""
+    result = webkit("new", "mover", "--no-git", "-y", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (tmp_path / "elsewhere").mkdir()
+    root = tmp_path / "elsewhere" / "moved"
+    (tmp_path / "mover").rename(root)
+
+    serve = webkit("serve", "--port", "0", cwd=root, timeout=60)
+    assert serve.returncode == 1, serve.stdout + serve.stderr
+    old = tmp_path / "mover" / ".venv"
+    assert f"error: the project's .venv is from another folder, {old}" in serve.stderr
+    assert "webkit setup" in serve.stderr
+
+    setup = webkit("setup", cwd=root)
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    assert "Created .venv with Python" in setup.stdout and str(old) in setup.stdout
+    assert "Nothing to do" not in setup.stdout
+    tests = subprocess.run(
+        [str(root / ".venv" / "bin" / "pytest"), "-q", "-p", "no:cacheprovider"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert tests.returncode == 0, tests.stdout[-2000:] + tests.stderr[-2000:]
+    again = webkit("setup", cwd=root)
+    assert "Nothing to do" in again.stdout, again.stdout + again.stderr
