@@ -109,7 +109,10 @@ def install_dev(
 def install_from_pyproject(
     project: Project, installer: installers.Installer, *, upgrade: bool = False
 ) -> int:
-    """Install runtime then dev dependencies; write both lock files. Returns the package count."""
+    """Install runtime then dev dependencies; write both lock files. Returns the package count.
+
+    In a fresh .venv only: requirements.lock is what .venv holds after the runtime install, so
+    anything there before (the dev group, a dependency since removed) would be locked too."""
     install_runtime(project, installer, upgrade=upgrade)
     return install_dev(project, installer, upgrade=upgrade)
 
