@@ -320,7 +320,7 @@ def test_new_in_a_project_folder_itself_says_so(invoke, tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.webkit]\nframework = 'flask'\npackage = 'a'\n")
     result = invoke("new", "shop", "--no-venv", cwd=tmp_path)
     assert result.exit_code == 2
-    assert f"{tmp_path} is the webkit project {tmp_path}" in result.output.replace("\n", " ")
+    assert f"error: {tmp_path} is a webkit project\n" in result.output
     assert "is inside" not in result.output
 
 

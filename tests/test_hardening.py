@@ -404,7 +404,7 @@ BAD_INPUT = [
         "inside-a-project",
         (*NEW, "inner"),
         2,
-        "is inside the webkit project",
+        "/proj/shop is a webkit project",
         "--output-dir",
         where="project",
     ),

@@ -73,9 +73,13 @@ def _check_target(target: Path, force: bool) -> None:
 
     enclosing = find_root(parent.resolve())
     if enclosing is not None:
-        where = "is" if enclosing == parent.resolve() else "is inside"
+        where = (
+            "a webkit project"
+            if enclosing == parent.resolve()
+            else f"inside the webkit project {enclosing}"
+        )
         raise UsageError(
-            f"{parent} {where} the webkit project {enclosing}",
+            f"{parent} is {where}",
             f"create the new project outside it, e.g. --output-dir {enclosing.parent}",
         )
 
