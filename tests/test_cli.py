@@ -41,7 +41,7 @@ def test_help_lists_commands_without_importing_them():
 def test_unknown_command_is_a_usage_error(invoke):
     result = invoke("nwe")
     assert result.exit_code == 2
-    assert "No such command 'nwe'" in result.output
+    assert "no such command 'nwe'" in result.output
 
 
 # (arguments, exit code, text in the error) for `webkit new`; each must leave the tree unchanged.
@@ -341,3 +341,53 @@ def test_a_reader_that_stops_early_is_no_error(tmp_path):
     assert child.wait(timeout=60) == 0
     assert stderr == b""
     assert list(tmp_path.iterdir()) == []
+
+
+# click's own usage errors, in webkit's form: one line of what went wrong, one of what to do.
+CLICK_ERRORS = [
+    (
+        ["new", "shop", "--db", "oracle"],
+        "error: invalid value for '--db': 'oracle' is not one of",
+        "`webkit new --help`",
+    ),
+    (["new", "shop", "--bogus"], "error: no such option", "`webkit new --help`"),
+    (["new", "shop", "--frmework", "flask"], "error: no such option", "did you mean --framework?"),
+    (["serve", "--port"], "error: option '--port' requires an argument", "`webkit serve --help`"),
+    (
+        ["serve", "--port", "http"],
+        "error: invalid value for '-p' / '--port'",
+        "webkit serve --help",
+    ),
+    (["nwe"], "error: no such command 'nwe'", "`webkit --help`"),
+    (["cache", "bogus"], "error: no such command 'bogus'", "`webkit cache --help`"),
+    (["--bogus"], "error: no such option", "`webkit --help`"),
+]
+
+
+@pytest.mark.parametrize(("args", "reason", "hint"), CLICK_ERRORS, ids=lambda v: str(v)[:30])
+def test_click_usage_errors_look_like_webkits_own(tmp_path, args, reason, hint):
+    result = webkit(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2, result.stderr
+    assert lines[0].startswith(reason), result.stderr
+    assert lines[1].startswith("  hint: ") and hint in lines[1], result.stderr
+    assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_global_options_also_after_the_command_name(invoke, tmp_path):
+    quiet = invoke("new", "quiet-app", "--no-venv", "-q", cwd=tmp_path)
+    assert quiet.exit_code == 0, quiet.output
+    assert quiet.output.strip() == ""
+    loud = invoke("new", "loud-app", "--verbose", "--no-venv", cwd=tmp_path)
+    assert loud.exit_code == 0, loud.output
+    assert "$ " in loud.output and "git init -q" in loud.output
+    debug = invoke("setup", "--debug", cwd=tmp_path)
+    assert debug.exit_code == 2
+    assert "Traceback" in debug.output and "not inside a webkit project" in debug.output
+    listed = invoke("cache", "dir", "--no-color", cwd=tmp_path)
+    assert listed.exit_code == 0, listed.output
+    from webkit_cli import console
+
+    assert console.settings.color is False
