@@ -273,6 +273,7 @@ def test_a_new_user_walks_the_readmes(tmp_path):
         for block in sh_blocks((root / "README.md").read_text(encoding="utf-8")):
             walk_block(user, block, root)
 
+    print("\n".join(map(str, user.log)))  # the walk, for `pytest -s` or -rP
     failed = [ran for ran in user.log if not ran.ok]
     assert not failed, "\n".join(map(str, user.log))
     assert user.run(".webkit/bin/python -m pip freeze", user.home).output == webkit_packages
