@@ -248,7 +248,7 @@ def test_the_first_commit_says_whose_it_is_when_git_knows_no_user(tmp_path):
     env |= {k: "" for k in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL", "EMAIL")}
     result = webkit("new", "shop", "--no-venv", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "warning: the first commit is authored as webkit <webkit@localhost>" in result.stderr
+    assert "warning: the commit is authored as webkit <webkit@localhost>" in result.stderr
     assert "git commit --amend --reset-author" in result.stderr
 
 

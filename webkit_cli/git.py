@@ -13,6 +13,11 @@ from webkit_cli.errors import StepFailed
 # Who the commits are by when git knows no one (no user.email in any git config).
 FALLBACK_NAME, FALLBACK_EMAIL = "webkit", "webkit@localhost"
 FALLBACK_IDENTITY = f"{FALLBACK_NAME} <{FALLBACK_EMAIL}>"
+FALLBACK_WARNING = f"the commit is authored as {FALLBACK_IDENTITY}: git knows no user here"
+FALLBACK_HINT = (
+    "set yours (git config --global user.name NAME; git config --global user.email EMAIL), "
+    "then run `git commit --amend --reset-author --no-edit` in the project"
+)
 
 
 @dataclass(frozen=True)

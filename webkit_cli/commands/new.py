@@ -179,11 +179,7 @@ def _git_init(plan: Plan, target: Path) -> None:
         plan.failures.append(exc)
         return
     if commit.fallback_identity:
-        console.warning(
-            f"the first commit is authored as {git.FALLBACK_IDENTITY}: git knows no user here",
-            "set yours (git config --global user.name NAME; git config --global user.email "
-            "EMAIL), then run `git commit --amend --reset-author --no-edit` in the project",
-        )
+        console.warning(git.FALLBACK_WARNING, git.FALLBACK_HINT)
 
 
 def _summary(plan: Plan, started: float) -> None:

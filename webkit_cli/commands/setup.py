@@ -57,11 +57,7 @@ def _git(proj: project.Project) -> bool:
             step.quiet = True
             return False
     if commit.fallback_identity:
-        console.warning(
-            f"the commit is authored as {git.FALLBACK_IDENTITY}: git knows no user here",
-            "set yours (git config --global user.name NAME; git config --global user.email "
-            "EMAIL), then run `git commit --amend --reset-author --no-edit` in the project",
-        )
+        console.warning(git.FALLBACK_WARNING, git.FALLBACK_HINT)
     return True
 
 
