@@ -368,7 +368,7 @@ def test_unwritable_temporary_directory_is_a_clear_error(invoke, tmp_path, monke
     def denied(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr("tempfile.mkdtemp", denied)
+    monkeypatch.setattr(scaffold.os, "mkdir", denied)  # the staging folder beside the target
     result = invoke("new", "shop", "--no-venv", "--no-git", "-y", "-o", tmp_path)
     assert result.exit_code == 2, result.output
     assert f"error: cannot write in {tmp_path}: Permission denied" in result.stderr

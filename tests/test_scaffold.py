@@ -64,7 +64,7 @@ def test_unwritable_parent_is_a_usage_error(tmp_path, monkeypatch):
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("tempfile.mkdtemp", denied)
+    monkeypatch.setattr(scaffold.os, "mkdir", denied)  # the staging folder beside the target
     with pytest.raises(UsageError, match=r"cannot write in .*Permission denied"):
         scaffold.render(TINY, VALUES, tmp_path / "my-app")
     assert list(tmp_path.iterdir()) == []
@@ -172,3 +172,21 @@ def test_bytecode_beside_the_template_never_reaches_the_project(tmp_path):
     target = tmp_path / "my-app"
     scaffold.render(template, VALUES, target)
     assert sorted(p.name for p in target.rglob("*")) == [".env", "README.md"]
+
+
+def test_ctrl_c_just_as_the_staging_folder_is_made_leaves_nothing(tmp_path, monkeypatch):
+    """A Ctrl-C handled right after mkdir(2) returned, before Python has the folder's name
+    back (seen under load in test_faults), must not leave the staging folder behind."""
+    import os
+
+    real_mkdir = os.mkdir
+
+    def mkdir_then_interrupted(path, *args, **kwargs):
+        real_mkdir(path, *args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "mkdir", mkdir_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        scaffold.render(TINY, VALUES, tmp_path / "my-app")
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []

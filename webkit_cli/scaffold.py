@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import functools
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -136,17 +137,25 @@ def _generate(template: Path, values: dict[str, Any], output_dir: Path) -> Path:
 
 @contextmanager
 def _temporary_sibling(target: Path) -> Iterator[Path]:
+    # The name is chosen before the folder is made, so that the cleanup knows it even when a
+    # Ctrl-C is handled right after mkdir(2) (tempfile.mkdtemp would not have returned it yet).
+    staging = target.parent / f".{target.name}.webkit-{secrets.token_hex(8)}"
+    theirs = False  # the name was taken: by someone else's folder, never ours to remove
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.webkit-", dir=target.parent))
-    except OSError as exc:
-        raise UsageError(
-            f"cannot write in {target.parent}: {exc.strerror}",
-            "choose a directory you can write to with --output-dir",
-        ) from None
-    try:
+        try:
+            os.mkdir(staging, 0o700)
+        except FileExistsError:
+            theirs = True
+            raise UsageError(f"{staging} is in the way", "remove it, then run again") from None
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write in {target.parent}: {exc.strerror}",
+                "choose a directory you can write to with --output-dir",
+            ) from None
         yield staging
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if not theirs:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def render(template: Path, values: dict[str, Any], target: Path) -> Path:
