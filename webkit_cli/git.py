@@ -56,12 +56,11 @@ def _check(result: runner.Result) -> None:
 
 
 def toplevel(root: Path) -> Path | None:
-    """The top of the git repository that holds `root`, or None (or when git is missing)."""
-    git = shutil.which("git")
-    if git is None:
-        return None
-    result = _run([git, "rev-parse", "--show-toplevel"], root)
-    return Path(result.output.strip()) if result.ok and result.output.strip() else None
+    """The top of the git repository that holds `root` (the nearest folder at or above it
+    with a .git folder or file), or None. Read from the disk rather than asked of git, which
+    may refuse to answer (a repository of another user's) without there being none."""
+    root = root.resolve()
+    return next((d for d in [root, *root.parents] if (d / ".git").exists()), None)
 
 
 def init(root: Path, message: str) -> Commit:

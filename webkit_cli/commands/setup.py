@@ -6,7 +6,6 @@ runs after cloning, and how a `webkit new` that stopped half-way is finished.
 
 from __future__ import annotations
 
-import os
 import time
 
 import click
@@ -47,7 +46,7 @@ def _git(proj: project.Project) -> bool:
         if top is None:
             commit = git.init(proj.root, "Initial commit from webkit setup")
             step.done_text = "Created the git repository with a first commit"
-        elif os.path.realpath(top) == os.path.realpath(proj.root):
+        elif top == proj.root.resolve():
             names = [proj.lock_file.name, proj.dev_lock_file.name]
             commit = git.commit_new_files(proj.root, names, "Add the lock files from webkit setup")
             step.done_text = f"Committed {' and '.join(names)}"
