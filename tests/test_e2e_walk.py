@@ -9,7 +9,9 @@ the system's folders only (no pyenv, no uv, no ruff), and the machine's own sett
 (certificates, proxies, pip's system configuration), as a new user's machine would have them.
 
 Servers that need no network run in a network namespace of their own (`unshare -rn`), so that
-the ports the READMEs name (8000, 5000) are free whatever else runs on this machine.
+the ports the READMEs name (8000, 5000) are free whatever else runs on this machine. The
+README's first command installs before it serves, so it runs in the open: port 8000 must be
+free then.
 """
 
 from __future__ import annotations
