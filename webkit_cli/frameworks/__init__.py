@@ -106,6 +106,9 @@ class Framework:
     sqlite_folder: str = ""
     # `webkit run NAME`, besides COMMON_SHORTCUTS.
     shortcuts: dict[str, Shortcut] = field(default_factory=dict)
+    # What `webkit new` suggests after `webkit serve`: (command, what it is for); {webkit} is
+    # how the user runs webkit.
+    next_steps: tuple[tuple[str, str], ...] = ()
 
     @property
     def template(self) -> str:
