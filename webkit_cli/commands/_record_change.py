@@ -43,7 +43,7 @@ def change_record(
             _print_dry_run(repo, result, env_set)
             return
         before = environment.dependency_sets(proj)
-        state = updating.apply(repo, proj, result, label, record, env_set)
+        state = updating.apply(repo, proj, result, label, env_set)
         state.dependencies = [list(part) for part in before]
         state.save(repo)
     _report(result)
