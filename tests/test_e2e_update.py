@@ -56,6 +56,13 @@ def test_a_dependency_change_installs_it_and_writes_the_lock_files_again(tmp_pat
     assert "six==" not in lock_before
     assert re.search(r"(?m)^six==", lock), lock
     assert re.search(r"(?m)^six==", (root / "requirements-dev.lock").read_text())
+    # requirements.lock holds the runtime dependencies only, never the dev tools
+    for dev_tool in ("pytest", "ruff", "mypy"):
+        assert not re.search(rf"(?m)^{dev_tool}==", lock), lock
+    unchanged = [
+        pin for pin in lock_before.splitlines() if pin.startswith(("flask==", "sqlalchemy=="))
+    ]
+    assert all(pin in lock for pin in unchanged)  # the locked versions are kept
     check = in_venv(root, "-c", "import six")
     assert check.returncode == 0, check.stderr
     changed = git(root, "show", "--name-only", "--format=", "HEAD").split()

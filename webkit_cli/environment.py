@@ -7,9 +7,10 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from webkit_cli import bytecode, installers, locks, runner
+from webkit_cli import bytecode, installers, locks, runner, virtualenvs
 from webkit_cli.errors import StepFailed
 from webkit_cli.project import Project
+from webkit_cli.virtualenvs import INCOMPLETE_MARKER
 
 
 def _lock_differs(project: Project, installer: installers.Installer) -> bool:
@@ -307,3 +308,41 @@ def merge_migration_heads(project: Project) -> bool:
             "merge them by hand (see the framework's docs), then run `webkit setup`",
         )
     return "No conflicts detected" not in result.output
+
+
+def relock(project: Project, installer: installers.Installer, interpreter) -> int:
+    """pyproject.toml's dependencies changed (an update, a feature added): a fresh .venv with
+    them, keeping each locked version where it still fits, and both lock files written from it.
+    Fresh, because a freeze of the old one would lock what it holds besides (the dev group in
+    requirements.lock, packages no longer asked for). Returns the package count."""
+    old = {
+        path: path.read_text(encoding="utf-8") if path.is_file() else ""
+        for path in (project.lock_file, project.dev_lock_file)
+    }
+    virtualenvs.create_venv(interpreter, project.venv, pip=not installer.installs_pip)
+    seed = installers.SEED_PACKAGES if installer.installs_pip else ()
+    _install_keeping(project, installer, [*project.dependencies, *seed], old[project.lock_file])
+    _write_runtime_lock(project, installer, installer.freeze(project.python, project.root))
+    _install_keeping(project, installer, project.dev_dependencies, old[project.dev_lock_file])
+    return _write_dev_lock(project, installer)
+
+
+def _install_keeping(
+    project: Project, installer: installers.Installer, wanted: list[str], lock: str
+) -> None:
+    """Install `wanted` with the versions of `lock` as constraints (a package it does not need
+    is not installed for them); without them when they no longer fit."""
+    if not wanted:
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="webkit-relock-") as scratch:
+        constraints = Path(scratch) / "constraints.txt"
+        pins = [line for line in lock.splitlines() if "==" in line and not line.startswith("#")]
+        constraints.write_text("".join(f"{pin}\n" for pin in pins), encoding="utf-8")
+        try:
+            installer.install(project.python, [*wanted, "-c", str(constraints)], project.root)
+            return
+        except StepFailed:  # no resolution within them: nothing was installed
+            (project.venv / INCOMPLETE_MARKER).unlink(missing_ok=True)
+    installer.install(project.python, wanted, project.root)

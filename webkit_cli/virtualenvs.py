@@ -183,9 +183,10 @@ class VenvAhead:
             child.wait()
 
 
-def venv_problem(python: Path, *, run: bool = True) -> str | None:
+def venv_problem(python: Path, *, run: bool = True, moved: bool = True) -> str | None:
     """What is wrong with the venv of `python`, in words that follow ".venv is", or None.
-    run=False: without starting its Python (a few files looked at, where `run` costs 20 ms)."""
+    run=False: without starting its Python (a few files looked at, where `run` costs 20 ms).
+    moved=False: a venv made in another folder (see moved_from) is no problem here."""
     venv = python.parent.parent
     if not venv.exists():
         return "missing"
@@ -196,7 +197,7 @@ def venv_problem(python: Path, *, run: bool = True) -> str | None:
         return "broken"
     if (venv / INCOMPLETE_MARKER).exists():
         return "left half-installed by an install that did not finish"
-    made_for = _made_for(venv)
+    made_for = moved_from(venv) if moved else None
     if made_for is not None:
         return f"from another folder, {made_for} (the project was moved or copied since)"
     return None
@@ -207,7 +208,7 @@ def venv_problem(python: Path, *, run: bool = True) -> str | None:
 _SCRIPT_PYTHON = re.compile(rb"^(?:#!|'''exec' )'?(/[^'\n]*?/python[0-9.]*)'?(?:\s|$)", re.M)
 
 
-def _made_for(venv: Path) -> str | None:
+def moved_from(venv: Path) -> Path | None:
     """The venv whose Python `venv`'s console scripts run, when it is another folder's. A venv
     does not move: each script names its Python by absolute path, so in a project moved or
     copied elsewhere they run the old place's Python, or none. None: they run this one (or
@@ -231,7 +232,7 @@ def _made_for(venv: Path) -> str | None:
         interpreter = Path(os.fsdecode(match[1]))
         if os.path.realpath(interpreter.parent) == os.path.realpath(bin_dir):
             return None
-        return str(interpreter.parent.parent)
+        return interpreter.parent.parent
     return None
 
 

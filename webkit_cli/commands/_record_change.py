@@ -6,7 +6,16 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from webkit_cli import console, environment, git, installers, project, updating, virtualenvs
+from webkit_cli import (
+    console,
+    environment,
+    git,
+    installers,
+    interpreters,
+    project,
+    updating,
+    virtualenvs,
+)
 from webkit_cli.errors import StepFailed
 from webkit_cli.git import Repo
 from webkit_cli.record import Record
@@ -135,11 +144,14 @@ def _install_and_migrate(proj: project.Project, repo: Repo, state: updating.Stat
         state.written = sorted({*state.written, *locks})
         state.save(repo)
         chosen = installers.select_installer("auto").usable()
+        interpreter = interpreters.probe(str(proj.python))
+        if interpreter is None:
+            raise StepFailed(".venv's Python does not run", "run `webkit setup --recreate`")
         with console.step(
             "Installing what pyproject.toml now asks for", "Installed the new dependencies"
         ) as step:
-            count = environment.install_from_pyproject(proj, chosen)
-            step.note = f"({count} packages; the lock files are written again)"
+            count = environment.relock(proj, chosen, interpreter)
+            step.note = f"({count} packages in a fresh .venv; the lock files are written again)"
     with console.step("Applying the migrations", "Migrations") as step:
         environment.prepare_database(proj)
         before_files = set(repo.untracked())
