@@ -111,6 +111,13 @@ def raw(text: str) -> None:
     sys.stdout.flush()
 
 
+def labelled(label: str, line: str, *, width: int = 6, style: str = "cyan") -> None:
+    """A line of a child's output, after its label ("web    | ..."), as foreman prints them."""
+    from rich.text import Text
+
+    out().print(Text.assemble((f"{label:<{width}} | ", style), line))
+
+
 def print_obj(obj: Any) -> None:
     if settings.verbosity >= VERBOSITY_NORMAL:
         out().print(obj)
