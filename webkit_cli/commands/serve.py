@@ -231,7 +231,7 @@ def serve(
 def _worker_argv(proj: project.Project, python: str, no_worker: bool) -> list[str] | None:
     """The background jobs' worker to run beside the web server, if the project has jobs."""
     fw = proj.framework
-    if "jobs" not in proj.record.features or not fw.worker:
+    if proj.record is None or "jobs" not in proj.record.features or not fw.worker:
         return None
     if no_worker:
         console.info(

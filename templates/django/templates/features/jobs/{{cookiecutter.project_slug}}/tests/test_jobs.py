@@ -5,6 +5,7 @@ idempotent, and nothing lost when the queue does not answer."""
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -160,6 +161,13 @@ def test_the_item_is_saved_when_the_queue_does_not_answer(client, monkeypatch, c
     assert client.get(response["Location"]).json()["word_count"] is None
     assert "Could not enqueue count_words" in caplog.text
     assert "the worker catches up" in caplog.text
+
+
+def test_the_worker_writes_a_heartbeat_for_its_liveness_probe(tmp_path, monkeypatch):
+    beat = tmp_path / "heartbeat"
+    monkeypatch.setenv("JOBS_HEARTBEAT_FILE", str(beat))
+    tasks.heartbeat.call_local()
+    assert abs(float(beat.read_text()) - time.time()) < 60
 {%- if cookiecutter._features.jobs.backend == "redis" %}
 
 

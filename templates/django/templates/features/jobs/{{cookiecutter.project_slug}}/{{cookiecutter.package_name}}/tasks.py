@@ -9,6 +9,9 @@ or retrying it after a failure, does no harm.
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
 from typing import Any
 
 from django.db.models.signals import post_save, pre_save
@@ -48,6 +51,15 @@ def count_missing_words() -> None:
     missing = Item.objects.filter(word_count__isnull=True).order_by("pk")
     for item_id in missing.values_list("pk", flat=True)[:SWEEP_BATCH]:
         count_words.call_local(item_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def heartbeat() -> None:
+    """The worker runs tasks: each minute it writes the time to JOBS_HEARTBEAT_FILE, if set
+    (the Kubernetes worker's liveness probe reads it)."""
+    path = os.environ.get("JOBS_HEARTBEAT_FILE")
+    if path:
+        Path(path).write_text(f"{time.time():.0f}\n")
 
 
 @receiver(pre_save, sender=Item)

@@ -5,6 +5,7 @@ idempotent, and nothing lost when the queue does not answer."""
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -149,6 +150,13 @@ def test_the_worker_command_is_there(app):
     result = app.test_cli_runner().invoke(args=["worker", "--help"])
     assert result.exit_code == 0
     assert "Run the background worker" in result.output
+
+
+def test_the_worker_writes_a_heartbeat_for_its_liveness_probe(app, tmp_path, monkeypatch):
+    beat = tmp_path / "heartbeat"
+    monkeypatch.setenv("JOBS_HEARTBEAT_FILE", str(beat))
+    tasks.heartbeat.call_local()
+    assert abs(float(beat.read_text()) - time.time()) < 60
 {%- if cookiecutter._features.jobs.backend == "redis" %}
 
 

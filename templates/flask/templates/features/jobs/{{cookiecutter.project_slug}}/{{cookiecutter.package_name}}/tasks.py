@@ -9,6 +9,9 @@ or retrying it after a failure, does no harm.
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
 from typing import Any
 
 from huey import crontab
@@ -52,6 +55,15 @@ def count_missing_words() -> None:
     missing = select(Item.id).where(Item.word_count.is_(None)).order_by(Item.id)
     for item_id in db.session.scalars(missing.limit(SWEEP_BATCH)).all():
         count_words.call_local(item_id)
+
+
+@periodic_task(crontab(minute="*"))
+def heartbeat() -> None:
+    """The worker runs tasks: each minute it writes the time to JOBS_HEARTBEAT_FILE, if set
+    (the Kubernetes worker's liveness probe reads it)."""
+    path = os.environ.get("JOBS_HEARTBEAT_FILE")
+    if path:
+        Path(path).write_text(f"{time.time():.0f}\n")
 
 
 @event.listens_for(Session, "before_flush")
