@@ -15,6 +15,8 @@ NEW_WARM_RATIO = 5.0
 SERVE_RPS_RATIO = 1.5
 DOCTOR_LIMIT = 0.5  # seconds: "well under a second" on a healthy project
 RUN_OVERHEAD_FACTOR = 2.0  # webkit run's overhead, in `import click` floors
+# The median latency of the example background task, enqueue to done, with one worker.
+JOB_LATENCY_LIMIT = 1.0
 ENDPOINTS = ("api", "static")
 
 
@@ -159,6 +161,15 @@ def evaluate(
                 overhead <= RUN_OVERHEAD_FACTOR * floor,
             ),
         )
+    for fw in frameworks:
+        for backend in ("database", "redis"):
+            add(
+                f"Background job, enqueue to done (one worker), {fw}, queue in {backend}",
+                "jobs",
+                f'≤ {JOB_LATENCY_LIMIT:.0f} s ("within seconds")',
+                [f"jobs.{fw}.{backend}.latency"],
+                lambda t: (format_seconds(t), t <= JOB_LATENCY_LIMIT),
+            )
     return outcomes
 
 
