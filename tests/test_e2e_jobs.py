@@ -170,3 +170,46 @@ def test_with_the_broker_down_the_item_is_saved_and_counted_once_it_is_back(proj
         server.stop(signal.SIGINT)
         redis.stop()
     assert_nothing_left(project)
+
+
+MODEL_CHANGE = {  # a column of the user's own, in each framework's idiom
+    "flask": (
+        "shop/models.py",
+        "    def __repr__(self) -> str:\n",
+        "    price: Mapped[int | None]\n\n    def __repr__(self) -> str:\n",
+    ),
+    "django": (
+        "shop/models.py",
+        "    class Meta:\n",
+        "    price = models.IntegerField(default=0)\n\n    class Meta:\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("framework", ["flask", "django"])
+def test_add_jobs_to_a_project_whose_migrations_moved_on(tmp_path, framework):
+    """The user's own migration after the first: `webkit add jobs` brings its migration
+    beside it, merges the two heads, applies them, and the project's checks still pass."""
+    result = webkit("new", "shop", "-f", framework, "-y", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    root = tmp_path / "shop"
+    path, old, new = MODEL_CHANGE[framework]
+    (root / path).write_text((root / path).read_text().replace(old, new))
+    for step in (["run", "makemigrations"], ["run", "migrate"]):
+        done = webkit(*step, cwd=root)
+        assert done.returncode == 0, done.stdout + done.stderr
+    env = {"GIT_AUTHOR_NAME": "me", "GIT_AUTHOR_EMAIL": "me@example.com"}
+    env |= {"GIT_COMMITTER_NAME": "me", "GIT_COMMITTER_EMAIL": "me@example.com"}
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    subprocess.run(
+        ["git", "commit", "-qm", "price"], cwd=root, check=True, env={**os.environ, **env}
+    )
+
+    added = webkit("add", "jobs", "--commit", cwd=root)
+    assert added.returncode == 0, added.stdout + added.stderr
+    assert "merged the template's with yours" in added.stdout
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True)
+    assert status.stdout == b""  # the merge migration is committed with the rest
+    doctor = webkit("doctor", cwd=root)
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr  # every migration applied
+    test_the_projects_own_suite_and_checks_pass(root)
