@@ -15,6 +15,8 @@ NEW_WARM_RATIO = 5.0
 SERVE_RPS_RATIO = 1.5
 DOCTOR_LIMIT = 0.5  # seconds: "well under a second" on a healthy project
 RUN_OVERHEAD_FACTOR = 2.0  # webkit run's overhead, in `import click` floors
+UPDATE_NOOP_LIMIT = 1.0  # seconds: `webkit update` on a project that is up to date
+UPDATE_CHANGE_LIMIT = 3.0  # seconds: a template change merged, without installs
 # The median latency of the example background task, enqueue to done, with one worker.
 JOB_LATENCY_LIMIT = 1.0
 ENDPOINTS = ("api", "static")
@@ -162,6 +164,23 @@ def evaluate(
             ),
         )
     for fw in frameworks:
+        add(
+            f"`webkit update`, up to date, {fw}",
+            "update",
+            f"≤ {UPDATE_NOOP_LIMIT:.0f} s",
+            [f"update.{fw}.noop"],
+            lambda t: (format_seconds(t), t <= UPDATE_NOOP_LIMIT),
+        )
+        add(
+            f"`webkit update`, a template change (no install), {fw}",
+            "update",
+            f"≤ {UPDATE_CHANGE_LIMIT:.0f} s",
+            [f"update.{fw}.change", f"update.{fw}.by_hand"],
+            lambda t, by_hand: (
+                f"{format_seconds(t)} (by hand: {format_seconds(by_hand)})",
+                t <= UPDATE_CHANGE_LIMIT,
+            ),
+        )
         for backend in ("database", "redis"):
             add(
                 f"Background job, enqueue to done (one worker), {fw}, queue in {backend}",

@@ -514,3 +514,32 @@ def project_table(root: Path) -> dict:
     from webkit_cli.project import read_pyproject
 
     return read_pyproject(root / "pyproject.toml")["tool"]["webkit"]
+
+
+@pytest.mark.parametrize("where", ["merge", "install"])
+def test_ctrl_c_before_or_after_the_files_are_written_leaves_the_repository_as_it_was(
+    invoke, make, release, monkeypatch, where
+):
+    """Ctrl-C while the merge runs (in scratch) or while the steps after it run (the install,
+    the migration): the project is as it was, and no update is left pending."""
+    from webkit_cli import environment, updating
+
+    root = make()
+    release("flask", lambda t: edit(t / CONFIG, LOG_LINE, LOG_LINE + "        self.X = 1\n"))
+    before = snapshot(root)
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    if where == "merge":
+        monkeypatch.setattr(updating, "_settle", interrupt)
+        result = invoke("update", cwd=root)
+    else:
+        monkeypatch.setattr(environment, "dependency_sets", lambda proj: ([], []))
+        monkeypatch.setattr("webkit_cli.commands._record_change._install_and_migrate", interrupt)
+        monkeypatch.setattr("webkit_cli.virtualenvs.venv_problem", lambda python: None)
+        result = invoke("update", cwd=root)
+        assert "the update is undone" in result.output
+    assert result.exit_code == 130
+    assert snapshot(root) == before
+    assert not (root / ".git/webkit/update.json").exists()

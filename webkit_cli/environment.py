@@ -3,6 +3,7 @@ migrate."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -109,7 +110,10 @@ def install_dev(
 def install_from_pyproject(
     project: Project, installer: installers.Installer, *, upgrade: bool = False
 ) -> int:
-    """Install runtime then dev dependencies; write both lock files. Returns the package count."""
+    """Install runtime then dev dependencies; write both lock files. Returns the package count.
+
+    In a fresh .venv only: requirements.lock is what .venv holds after the runtime install, so
+    anything there before (the dev group, a dependency since removed) would be locked too."""
     install_runtime(project, installer, upgrade=upgrade)
     return install_dev(project, installer, upgrade=upgrade)
 
@@ -200,13 +204,66 @@ def _run_in_project(project: Project, argv: tuple[str, ...], timeout: float) -> 
     )
 
 
+class CheckFailed(StepFailed):
+    """The check for unapplied migrations could not tell: the project or its database failed."""
+
+
+# The last line of a Python traceback: the exception, "module.Type: message".
+_EXCEPTION = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Warning|Interrupt)): (.+)$")
+# What the database drivers put before the cause: "(psycopg.OperationalError) connection
+# failed: connection to server at "h", port p failed: FATAL:  role "x" does not exist".
+_DRIVER_PREFIXES = re.compile(
+    r"^(\([\w.]+\) )?(connection (failed|is bad): )?"
+    r"(connection to server (at|on) .*? failed: )?((FATAL|ERROR): +)?"
+)
+_CONNECTION_ERRORS = ("OperationalError", "InterfaceError")
+
+
+def _exception(output: str) -> tuple[str, str] | None:
+    """(type, message) of the exception that ended a Python traceback in `output`, or None."""
+    if "Traceback (most recent call last):" not in output:
+        return None
+    last = output.rsplit("Traceback (most recent call last):", 1)[1]
+    for line in last.splitlines():
+        match = _EXCEPTION.match(line)
+        if match:
+            return match[1].rsplit(".", 1)[-1], _DRIVER_PREFIXES.sub("", match[2]).strip()
+    return None
+
+
+def _failure(what: str, result: runner.Result) -> StepFailed:
+    """What went wrong in a command of the project: the exception that ended it when it is a
+    Python traceback (its last line may be a footnote, such as SQLAlchemy's link), else the
+    last message of its output."""
+    exception = _exception(result.output)
+    if exception is None:
+        return StepFailed(
+            f"{what} failed: {result.tail()}",
+            "fix the cause (run with --verbose for the whole output), then run `webkit setup`",
+        )
+    kind, message = exception
+    if kind in _CONNECTION_ERRORS:
+        return CheckFailed(
+            f"cannot connect to the database: {message}",
+            "fix DATABASE_URL in .env (or start the database server), then run `webkit setup`",
+        )
+    return CheckFailed(
+        f"{what} failed: {kind}: {message}",
+        "fix the cause (run with --verbose for the whole output), then run `webkit setup`",
+    )
+
+
 def migrations_pending(project: Project) -> bool:
     """Whether the database lacks migrations. A check killed by a signal (the Ctrl-C or the
-    stop of a server started moments ago) tells nothing: StepFailed, not "pending"."""
+    stop of a server started moments ago) tells nothing: StepFailed, not "pending". A check that
+    ended in an exception (a database that refuses the login, an app that does not import) is
+    not "pending" either: CheckFailed, with that exception."""
     fw = project.framework
     result = _run_in_project(project, fw.pending_migrations, timeout=120)
     if result.returncode < 0:
         raise StepFailed("the check for unapplied migrations was stopped before it finished")
+    if not result.ok and _exception(result.output) is not None:
+        raise _failure("checking for unapplied migrations", result)
     if fw.up_to_date_marker is not None:
         return not (result.ok and fw.up_to_date_marker in result.output)
     return not result.ok
@@ -215,10 +272,7 @@ def migrations_pending(project: Project) -> bool:
 def migrate(project: Project) -> None:
     result = _run_in_project(project, project.framework.migrate, timeout=300)
     if not result.ok:
-        raise StepFailed(
-            f"applying the migrations failed: {result.tail()}",
-            "fix the cause (run with --verbose for the whole output), then run `webkit setup`",
-        )
+        raise _failure("applying the migrations", result)
 
 
 def prepare_database(project: Project):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import functools
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -27,6 +28,10 @@ STRUCTURED = ("_features", "_resources")
 # database's in templates/database/<db>/), and an overlay, a folder like the template's own
 # project folder, rendered on top of the project when the feature is on.
 FEATURES_DIR = "templates/features"
+# pip compiles every .py file of a wheel it installs, the template's own too (sources with Jinja
+# in them): that bytecode is no part of any project. Copied without a look (cookiecutter would
+# sniff each file), then removed from the render.
+BYTECODE_DIR = "__pycache__"
 
 
 def template_dir(name: str) -> Path:
@@ -58,6 +63,8 @@ def _plain_files(template: Path) -> tuple[str, ...]:
         return ()
     plain = []
     for path in sorted(root.rglob("*")):
+        if BYTECODE_DIR in path.relative_to(root).parts:
+            continue
         try:
             data = path.read_bytes() if path.is_file() and not path.is_symlink() else None
         except OSError:
@@ -89,7 +96,11 @@ def render_context(template: Path, values: dict[str, Any]) -> dict[str, Any]:
         k: v for k, v in context["cookiecutter"].items() if not k.startswith("_")
     }
     copy_only = context["cookiecutter"].get("_copy_without_render", [])
-    context["cookiecutter"]["_copy_without_render"] = [*copy_only, *_plain_files(template)]
+    context["cookiecutter"]["_copy_without_render"] = [
+        *copy_only,
+        *_plain_files(template),
+        f"*{BYTECODE_DIR}",
+    ]
     context["cookiecutter"]["_template"] = str(template)
     context["cookiecutter"]["_repo_dir"] = str(template)
     return context
@@ -123,6 +134,9 @@ def _generate(template: Path, values: dict[str, Any], output_dir: Path) -> Path:
                 )
     except CookiecutterException as exc:
         raise _template_bug(exc) from exc
+    for cache in sorted(rendered.rglob(BYTECODE_DIR), reverse=True):
+        if cache.is_dir() and not cache.is_symlink():
+            shutil.rmtree(cache)
     for name in SECRET_FILES:
         secret = rendered / name
         if secret.is_file():
@@ -140,17 +154,25 @@ def _overlay_context(overlay: Path, context: dict[str, Any]) -> dict[str, Any]:
 
 @contextmanager
 def _temporary_sibling(target: Path) -> Iterator[Path]:
+    # The name is chosen before the folder is made, so that the cleanup knows it even when a
+    # Ctrl-C is handled right after mkdir(2) (tempfile.mkdtemp would not have returned it yet).
+    staging = target.parent / f".{target.name}.webkit-{secrets.token_hex(8)}"
+    theirs = False  # the name was taken: by someone else's folder, never ours to remove
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.webkit-", dir=target.parent))
-    except OSError as exc:
-        raise UsageError(
-            f"cannot write in {target.parent}: {exc.strerror}",
-            "choose a directory you can write to with --output-dir",
-        ) from None
-    try:
+        try:
+            os.mkdir(staging, 0o700)
+        except FileExistsError:
+            theirs = True
+            raise UsageError(f"{staging} is in the way", "remove it, then run again") from None
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write in {target.parent}: {exc.strerror}",
+                "choose a directory you can write to with --output-dir",
+            ) from None
         yield staging
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if not theirs:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def render(template: Path, values: dict[str, Any], target: Path) -> Path:

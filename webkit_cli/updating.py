@@ -33,7 +33,7 @@ from pathlib import Path
 
 from webkit_cli import pristine
 from webkit_cli.errors import StepFailed, UsageError
-from webkit_cli.gitrepo import Entry, Repo, ls_stage
+from webkit_cli.git import Entry, Repo, ls_stage
 from webkit_cli.project import Project
 from webkit_cli.record import Record
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from webkit_cli import console, environment, installers, project, updating, virtualenvs
+from webkit_cli import console, environment, git, installers, project, updating, virtualenvs
 from webkit_cli.errors import StepFailed
-from webkit_cli.gitrepo import Repo
+from webkit_cli.git import Repo
 from webkit_cli.record import Record
 
 _SHOWN = {
@@ -55,7 +55,15 @@ def change_record(
             "edit them where git's markers are (git mergetool helps), `git add` them, then run "
             "`webkit update --continue`; or undo it all: webkit update --abort",
         )
-    finish(proj.root, repo, state, install=install, commit=commit)
+    try:
+        finish(proj.root, repo, state, install=install, commit=commit)
+    except KeyboardInterrupt:
+        updating.abort(repo, proj)
+        console.warning(
+            "interrupted: the update is undone, the files are as before",
+            "if it had started installing, `webkit setup` installs the lock files again",
+        )
+        raise
 
 
 def _print_dry_run(repo: Repo, result: updating.Merge, env_set: dict[str, str] | None) -> None:
@@ -112,12 +120,11 @@ def finish(root: Path, repo: Repo, state: updating.State, *, install: bool, comm
         )
         return
     repo.git("add", "--", *[p for p in state.written if (root / p).exists()])
-    identity = repo.git("config", "user.email", check=False).ok
-    args = [] if identity else ["-c", "user.name=webkit", "-c", "user.email=webkit@localhost"]
-    repo.git(*args, "commit", "-q", "--no-verify", "-m", f"Apply {state.label} (webkit)")
+    fallback = repo.commit(f"Apply {state.label} (webkit)")
     updating.State.clear(repo)
-    author = "" if identity else " (as webkit <webkit@localhost>: git has no user.email here)"
-    console.success(f"Committed {state.label}{author}.")
+    console.success(f"Committed {state.label}.")
+    if fallback:
+        console.warning(git.FALLBACK_WARNING, git.FALLBACK_HINT)
 
 
 def _install_and_migrate(proj: project.Project, repo: Repo, state: updating.State) -> None:
