@@ -95,7 +95,9 @@ def test_serve_runs_a_worker_that_counts_the_words_within_seconds(project, mode)
         status, headers, item = post(
             f"{server.url}{api(project)}", {"name": f"Widget {mode}", "description": "a b c d"}
         )
-        assert status == 201 and item["word_count"] is None
+        # null as the API answers, unless the worker was quicker than the answer (Flask reads
+        # the committed row again to write it)
+        assert status == 201 and item["word_count"] in (None, 4)
         count, took = word_count_after(server, headers["Location"], WITHIN)
         assert count == 4, server.output()
         print(f"{project.parent.name} {mode}: counted {took:.2f} s after the item was created")
