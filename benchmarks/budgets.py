@@ -17,6 +17,8 @@ DOCTOR_LIMIT = 0.5  # seconds: "well under a second" on a healthy project
 RUN_OVERHEAD_FACTOR = 2.0  # webkit run's overhead, in `import click` floors
 UPDATE_NOOP_LIMIT = 1.0  # seconds: `webkit update` on a project that is up to date
 UPDATE_CHANGE_LIMIT = 3.0  # seconds: a template change merged, without installs
+# The median latency of the example background task, enqueue to done, with one worker.
+JOB_LATENCY_LIMIT = 1.0
 ENDPOINTS = ("api", "static")
 
 
@@ -179,6 +181,14 @@ def evaluate(
                 t <= UPDATE_CHANGE_LIMIT,
             ),
         )
+        for backend in ("database", "redis"):
+            add(
+                f"Background job, enqueue to done (one worker), {fw}, queue in {backend}",
+                "jobs",
+                f'≤ {JOB_LATENCY_LIMIT:.0f} s ("within seconds")',
+                [f"jobs.{fw}.{backend}.latency"],
+                lambda t: (format_seconds(t), t <= JOB_LATENCY_LIMIT),
+            )
     return outcomes
 
 

@@ -42,6 +42,7 @@ DEFAULT_ROUNDS = {
     "doctor": 10,
     "run": 20,
     "update": 5,
+    "jobs": 1,
 }
 STARTUP_FACTOR = 4  # --runs N gives start-up 4 N rounds: each takes tens of milliseconds
 QUICK_ROUNDS = {"startup": 3}

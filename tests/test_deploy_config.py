@@ -56,7 +56,11 @@ gunicorn==27.0.1
 
 
 def make_project(
-    root: Path, framework: str = "flask", database: str = "sqlite", lock: str = LOCK
+    root: Path,
+    framework: str = "flask",
+    database: str = "sqlite",
+    lock: str = LOCK,
+    jobs: str | None = None,
 ) -> Path:
     """The smallest project webkit recognises: pyproject.toml with [tool.webkit], a lock file."""
     root.mkdir(parents=True, exist_ok=True)
@@ -76,7 +80,8 @@ template_version = "1"
 project_name = "my-shop"
 database = "{database}"
 python_version = "3.12"
-""",
+"""
+        + (f'\n[tool.webkit.features.jobs]\nbackend = "{jobs}"\n' if jobs else ""),
         encoding="utf-8",
     )
     (root / "requirements.lock").write_text(lock, encoding="utf-8")
@@ -812,8 +817,9 @@ def check_static(root: Path, output: Path, tmp: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No issues found" in result.stdout
 
-    score, report = systemd_security(next((output / "systemd").glob("*.service")))
-    assert score <= 2.0, report
+    for unit in (output / "systemd").glob("*.service"):  # the web's, and a worker's
+        score, report = systemd_security(unit)
+        assert score <= 2.0, report
 
     result = hadolint(output / "Dockerfile")
     assert result.returncode == 0 and result.stdout == "", result.stdout
@@ -826,8 +832,9 @@ def check_static(root: Path, output: Path, tmp: Path) -> None:
 
     result = kubernetes_validate(*manifests)
     assert result.returncode == 0, result.stdout + result.stderr
-    # one "passed" line per resource: the database's file (postgres.yaml, mysql.yaml) holds two
-    assert result.stdout.count(" passed ") == len(manifests) + 1, result.stdout
+    # one "passed" line per resource (the database's file holds two, redis.yaml three)
+    resources = sum(len(yaml_docs(manifest)) for manifest in manifests)
+    assert result.stdout.count(" passed ") == resources, result.stdout
 
 
 @pytest.mark.e2e
@@ -838,6 +845,17 @@ def test_validators_accept_the_files(invoke, tmp_path, framework, database):
     root = make_project(tmp_path / "my-shop", framework, database, lock)
     result = deploy(invoke, root, "--domain", DOMAIN, "--workers", "4", "--port", "8123")
     assert result.exit_code == 0, result.output
+    check_static(root, root / "deploy", tmp_path)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("jobs", ["database", "redis"])
+def test_validators_accept_the_files_of_a_project_with_jobs(invoke, tmp_path, framework, jobs):
+    root = make_project(tmp_path / "my-shop", framework, "postgres", LOCK, jobs=jobs)
+    result = deploy(invoke, root, "--domain", DOMAIN)
+    assert result.exit_code == 0, result.output
+    assert (root / "deploy/systemd/my-shop-worker.service").is_file()
     check_static(root, root / "deploy", tmp_path)
 
 
@@ -897,6 +915,69 @@ def test_tools_are_found_where_ci_installs_them():
         need_tool(name, shutil.which(name) or f"/usr/sbin/{name}")
 
 
+# --- background jobs: the worker wherever the web runs ------------------------------------------
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("jobs", ["database", "redis"])
+def test_a_project_with_jobs_gets_its_worker_everywhere_the_web_runs(
+    invoke, tmp_path, framework, jobs
+):
+    root = make_project(tmp_path / "my-shop", framework, jobs=jobs)
+    result = deploy(invoke, root, "--domain", DOMAIN)
+    assert result.exit_code == 0, result.output
+    worker = {
+        "flask": ["python", "-m", "flask", "--app", "my_shop", "worker"],
+        "django": ["python", "manage.py", "run_huey"],
+    }[framework]
+    redis = jobs == "redis"
+    assert generated(root) == ALL_FILES | {
+        "deploy/systemd/my-shop-worker.service",
+        "deploy/k8s/worker.yaml",
+        *(["deploy/k8s/redis.yaml"] if redis else []),
+    }
+
+    assert f"worker: {' '.join(worker)}\n" in read(root, "Procfile")
+
+    compose = yaml.safe_load(read(root, "deploy/compose.yaml"))["services"]
+    assert compose["worker"]["command"] == worker
+    assert compose["worker"]["image"] == compose["web"]["image"]
+    assert compose["worker"]["depends_on"]["migrate"] == {
+        "condition": "service_completed_successfully"
+    }
+    assert ("redis" in compose) == redis
+    if redis:
+        assert compose["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+        for service in ("web", "worker"):
+            assert compose[service]["depends_on"]["redis"] == {"condition": "service_healthy"}
+            assert compose[service]["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+
+    unit = read(root, "deploy/systemd/my-shop-worker.service")
+    assert f"ExecStart=/srv/my-shop/.venv/bin/python {' '.join(worker[1:])}\n" in unit
+    assert "ExecStartPre" not in unit  # the web's unit migrates
+    assert "After=network-online.target my-shop.service" in unit
+
+    deployment = yaml_docs(root / "deploy/k8s/worker.yaml")[0]
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert container["command"] == worker
+    assert container["resources"]["limits"] and container["livenessProbe"]["exec"]
+    assert "readinessProbe" not in container  # it serves no traffic
+    labels = deployment["spec"]["selector"]["matchLabels"]
+    assert labels["app.kubernetes.io/component"] == "worker"  # scaled apart from the web
+    policy = yaml_docs(root / "deploy/k8s/networkpolicy.yaml")[0]
+    allowed = [rule["podSelector"]["matchLabels"] for rule in policy["spec"]["ingress"][0]["from"]]
+    assert labels in allowed  # the workers reach the database
+    config = yaml_docs(root / "deploy/k8s/configmap.yaml")[0]["data"]
+    assert ("REDIS_URL" in config) == redis
+
+
+def test_a_project_without_jobs_gets_no_worker(invoke, flask_proj):
+    assert deploy(invoke, flask_proj, "--domain", DOMAIN).exit_code == 0
+    assert "worker" not in read(flask_proj, "Procfile")
+    assert "worker" not in yaml.safe_load(read(flask_proj, "deploy/compose.yaml"))["services"]
+
+
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_no_comment_is_glued_to_the_line_before(invoke, tmp_path, framework):
     """A template tag at a line's end must not eat its newline: `.../staticfiles/# (put there
@@ -924,7 +1005,8 @@ def test_the_readme_names_the_files_each_target_writes(invoke, tmp_path):
     readme = readme[: readme.index("\n### ", 1)]
     rows = dict(re.findall(r"^\| `([a-z0-9]+)` \| (.+) \|$", readme, re.M))
     assert set(rows) == set(FILES)
-    root = make_project(tmp_path / "my-shop", "flask")
+    # with background jobs on Redis, so that every file is written (the worker's, Redis's)
+    root = make_project(tmp_path / "my-shop", "flask", jobs="redis")
     assert deploy(invoke, root, "--domain", DOMAIN).exit_code == 0
     written = generated(root)
     for target, outputs in FILES.items():

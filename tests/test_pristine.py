@@ -37,15 +37,30 @@ def rendered_again(root: Path, scratch: Path) -> dict[str, bytes]:
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 @pytest.mark.parametrize("database", record.DATABASES)
-def test_the_record_renders_again_to_the_committed_files(invoke, tmp_path, framework, database):
+@pytest.mark.parametrize("jobs", [None, *record.CHOICES[("jobs", "backend")]])
+def test_the_record_renders_again_to_the_committed_files(
+    invoke, tmp_path, framework, database, jobs
+):
     (tmp_path / "p").mkdir()
+    options = ["--jobs", jobs] if jobs else []
     result = invoke(
-        "new", "My_Shop", "-f", framework, "--db", database, "--no-venv", "-o", tmp_path / "p"
+        "new",
+        "My_Shop",
+        "-f",
+        framework,
+        "--db",
+        database,
+        *options,
+        "--no-venv",
+        "-o",
+        tmp_path / "p",
     )
     assert result.exit_code == 0, result.output
     root = tmp_path / "p" / "My_Shop"
     files = committed(root)
     assert ".env" not in files and "pyproject.toml" in files
+    table = project.read_pyproject(root / "pyproject.toml")["tool"]["webkit"]
+    assert table.get("features", {}) == ({"jobs": {"backend": jobs}} if jobs else {})
     assert rendered_again(root, tmp_path) == files
 
 

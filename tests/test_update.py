@@ -462,6 +462,60 @@ def test_add_refuses_bad_input_and_changes_nothing(invoke, make, args, message):
     assert snapshot(root) == before
 
 
+@pytest.mark.parametrize("framework", ["flask", "django"])
+def test_add_jobs_brings_the_feature_as_new_would_have_made_it(invoke, make, tmp_path, framework):
+    """`webkit add jobs` on a project the user changed: the user's change stays, and the
+    feature's files are those `webkit new --jobs` writes (the migration too)."""
+    root = make(framework)
+    readme = root / "README.md"
+    readme.write_text(readme.read_text() + "\nOur own notes.\n")
+    commit(root)
+    result = invoke("add", "jobs", "--no-install", "--commit", cwd=root)
+    assert result.exit_code == 0, result.output
+    assert "Our own notes." in readme.read_text()
+    table = project_table(root)
+    assert table["features"] == {"jobs": {"backend": "database"}}
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    made = invoke("new", "shop", "-f", framework, "--jobs", "--no-venv", "--no-git", "-o", fresh)
+    assert made.exit_code == 0, made.output
+    for path in (fresh / "shop").rglob("*"):
+        relative = path.relative_to(fresh / "shop")
+        if path.is_file() and relative.name not in (".env", "README.md"):
+            assert (root / relative).read_bytes() == path.read_bytes(), relative
+    again = invoke("add", "jobs", cwd=root)
+    assert again.exit_code == 0 and "jobs is already on" in again.output
+
+
+def test_add_jobs_with_another_backend_moves_the_queue(invoke, make):
+    root = make()
+    assert invoke("add", "jobs", "--no-install", "--commit", cwd=root).exit_code == 0
+    result = invoke("add", "jobs", "--backend", "redis", "--no-install", "--commit", cwd=root)
+    assert result.exit_code == 0, result.output
+    assert project_table(root)["features"] == {"jobs": {"backend": "redis"}}
+    assert "huey[redis]" in (root / "pyproject.toml").read_text()
+    assert "REDIS_URL=redis://127.0.0.1:6379/0" in (root / ".env").read_text()
+    # The migration is the same for both backends: nothing to undo in the database.
+    changed = git(root, "show", "--name-only", "--format=", "HEAD").split()
+    assert "pyproject.toml" in changed
+    assert not [path for path in changed if "migrations" in path]
+
+
+def test_backend_is_for_jobs_only(invoke, make):
+    root = make()
+    before = snapshot(root)
+    result = invoke("add", "mysql", "--backend", "redis", cwd=root)
+    assert result.exit_code == 2
+    assert "--backend is for jobs, not mysql" in result.output
+    assert snapshot(root) == before
+
+
+def project_table(root: Path) -> dict:
+    from webkit_cli.project import read_pyproject
+
+    return read_pyproject(root / "pyproject.toml")["tool"]["webkit"]
+
+
 @pytest.mark.parametrize("where", ["merge", "install"])
 def test_ctrl_c_before_or_after_the_files_are_written_leaves_the_repository_as_it_was(
     invoke, make, release, monkeypatch, where

@@ -155,6 +155,13 @@ def runnable(text: str) -> str:
     return text if command == "webkit" else text.replace("`webkit ", f"`{command} ")
 
 
+def labelled(label: str, line: str, *, width: int = 6, style: str = "cyan") -> None:
+    """A line of a child's output, after its label ("web    | ..."), as foreman prints them."""
+    from rich.text import Text
+
+    out().print(Text.assemble((f"{label:<{width}} | ", style), line))
+
+
 def print_obj(obj: Any) -> None:
     if settings.verbosity >= VERBOSITY_NORMAL:
         out().print(obj)

@@ -291,6 +291,19 @@ def dependency_sets(project: Project) -> tuple[list[str], list[str]]:
     return sorted(project.dependencies), sorted(project.dev_dependencies)
 
 
+def format_new_files(project: Project, paths: list[str]) -> None:
+    """Format Python files a framework's tool wrote (a merge migration) as the project's own
+    code is: with the project's ruff, when it has one (the project's CI checks the format)."""
+    files = [path for path in paths if path.endswith(".py")]
+    if files and (project.venv / "bin" / "ruff").exists():
+        runner.run(
+            [str(project.python), "-m", "ruff", "format", "--quiet", "--", *files],
+            cwd=project.root,
+            env=runner.child_env(venv=project.venv),
+            timeout=120,
+        )
+
+
 def merge_migration_heads(project: Project) -> bool:
     """When the project's migrations have two heads (the template added one beside the
     project's own), write the framework's merge migration. True when it wrote one."""

@@ -36,7 +36,14 @@ DATABASES = ("sqlite", "postgres", "mysql")
 # The template variables a record keeps (package_name is [tool.webkit] package).
 ANSWERS = ("project_name", "project_slug", "description", "python_version", "database")
 # Optional features a project can have, with the settings each takes and their defaults.
-FEATURES: dict[str, dict[str, Any]] = {}
+FEATURES: dict[str, dict[str, Any]] = {
+    # Background jobs (Huey): the queue in the project's own database, or in Redis.
+    "jobs": {"backend": "database"},
+}
+# The values a feature's setting may take, where they are few.
+CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("jobs", "backend"): ("database", "redis"),
+}
 # Template variables that never enter a record: they go to .env only.
 SECRETS = ("secret_key", "database_url")
 # What a render of a record writes in place of the secrets it does not know (.env only).
@@ -170,6 +177,14 @@ def _features(table: Any, where: str) -> dict[str, dict[str, Any]]:
                 f"{where}: [tool.webkit.features.{name}] is not a table", _fix("features")
             )
         features[name] = {**FEATURES[name], **settings}
+        for key, value in features[name].items():
+            choices = CHOICES.get((name, key))
+            if choices is not None and value not in choices:
+                raise UsageError(
+                    f"{where}: [tool.webkit.features.{name}] {key} = {value!r} is not one "
+                    "webkit knows",
+                    f"set it to one of: {', '.join(choices)}",
+                )
     return features
 
 

@@ -211,8 +211,8 @@ _SCRIPT_PYTHON = re.compile(rb"^(?:#!|'''exec' )'?(/[^'\n]*?/python[0-9.]*)'?(?:
 def moved_from(venv: Path) -> Path | None:
     """The venv whose Python `venv`'s console scripts run, when it is another folder's. A venv
     does not move: each script names its Python by absolute path, so in a project moved or
-    copied elsewhere they run the old place's Python, or none. None: they run this one (or
-    there is no script to ask)."""
+    copied elsewhere they run the old place's Python, or none. Without a script to ask (a venv
+    with nothing installed), bin/activate says where the venv was made. None: here."""
     bin_dir = venv / "bin"
     try:
         scripts = sorted(bin_dir.iterdir())
@@ -233,7 +233,25 @@ def moved_from(venv: Path) -> Path | None:
         if os.path.realpath(interpreter.parent) == os.path.realpath(bin_dir):
             return None
         return interpreter.parent.parent
-    return None
+    return _activate_says(venv)
+
+
+# bin/activate's `VIRTUAL_ENV=/path/.venv` (virtualenv's and venv's), after a page of code.
+_ACTIVATE = re.compile(r"""^\s*VIRTUAL_ENV=['"]?(/[^'"\n]+)""", re.MULTILINE)
+
+
+def _activate_says(venv: Path) -> Path | None:
+    try:
+        with (venv / "bin" / "activate").open("rb") as handle:
+            found = _ACTIVATE.search(handle.read(8192).decode(errors="replace"))
+    except OSError:
+        return None
+    if found is None:
+        return None
+    made = Path(found[1])
+    if made == venv or (made.exists() and made.samefile(venv)):
+        return None
+    return made
 
 
 def site_packages(venv: Path) -> Path | None:

@@ -12,6 +12,7 @@ ORDER = (
     "doctor",
     "run",
     "update",
+    "jobs",
 )
 
 MODULES = {
@@ -24,4 +25,5 @@ MODULES = {
     "doctor": "benchmarks.sections.doctor",
     "run": "benchmarks.sections.run",
     "update": "benchmarks.sections.update",
+    "jobs": "benchmarks.sections.jobs",
 }

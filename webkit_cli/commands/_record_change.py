@@ -158,6 +158,7 @@ def _install_and_migrate(proj: project.Project, repo: Repo, state: updating.Stat
         merged = environment.merge_migration_heads(proj)
         if merged:  # a new migration file of the framework's: part of the update
             new = sorted(set(repo.untracked()) - before_files)
+            environment.format_new_files(proj, new)
             state.written = sorted({*state.written, *new})
             state.added = sorted({*state.added, *new})
             state.save(repo)

@@ -29,13 +29,24 @@ def choices() -> list[str]:
     metavar="URL",
     help="For postgres and mysql: the server's URL (default $DATABASE_URL, else the local one).",
 )
+@click.option(
+    "--backend",
+    type=click.Choice(record.CHOICES[("jobs", "backend")]),
+    help="For jobs: where the queue is, the project's database (the default) or Redis.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the change it would make; change nothing.")
 @click.option("--commit", is_flag=True, help="Commit the change when it merges cleanly.")
 @click.option("--no-install", is_flag=True, help="Do not install or migrate afterwards.")
 def add(
-    feature: str, database_url: str | None, dry_run: bool, commit: bool, no_install: bool
+    feature: str,
+    database_url: str | None,
+    backend: str | None,
+    dry_run: bool,
+    commit: bool,
+    no_install: bool,
 ) -> None:
-    """Turn FEATURE on: postgres, mysql or sqlite (switch the database)."""
+    """Turn FEATURE on: postgres, mysql or sqlite (switch the database), or jobs (background
+    jobs, with --backend database or redis)."""
     proj = project.find()
     rec = proj.record
     if feature not in choices():
@@ -47,6 +58,8 @@ def add(
         raise UsageError(
             f"--database-url is for postgres and mysql, not {feature}", "drop --database-url"
         )
+    if backend is not None and feature != "jobs":
+        raise UsageError(f"--backend is for jobs, not {feature}", "drop --backend")
     updating.refuse_if_pending(proj.root, f"webkit add {feature}")
     if feature in record.DATABASES:
         if rec.database == feature:
@@ -56,11 +69,12 @@ def add(
             return
         changed = rec.with_answers(database=feature)
         env_set = {"DATABASE_URL": _database_url(proj, feature, database_url)}
-    else:  # pragma: no cover - no optional feature exists yet
-        if feature in rec.features:
+    else:
+        settings = {**record.FEATURES[feature], **({"backend": backend} if backend else {})}
+        if feature in rec.features and (backend is None or rec.features[feature] == settings):
             console.success(f"{feature} is already on: nothing to change.")
             return
-        changed = rec.replace(features={**rec.features, feature: dict(record.FEATURES[feature])})
+        changed = rec.replace(features={**rec.features, feature: settings})
         env_set = None
     current = template_store.current_version(rec.framework)
     if rec.template_version != current:

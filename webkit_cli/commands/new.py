@@ -24,7 +24,9 @@ from webkit_cli import (
     virtualenvs,
 )
 from webkit_cli.errors import StepFailed, UsageError, WebkitError
-from webkit_cli.record import DATABASES, FEATURES, Record
+from webkit_cli.record import CHOICES, DATABASES, FEATURES, Record
+
+JOB_BACKENDS = CHOICES[("jobs", "backend")]
 
 
 @dataclass
@@ -128,6 +130,14 @@ def _choose_database(
         url = database.default_url(db, package)
         database.validate_url(url)
     return db, database.framework_url(url, fw.url_schemes[db])
+
+
+def _features(defaults, jobs: str | None) -> dict[str, dict[str, Any]]:
+    """The features of the user defaults, and those the options turn on (with their settings)."""
+    features = {name: dict(FEATURES[name]) for name in defaults}
+    if jobs is not None:
+        features["jobs"] = {**FEATURES["jobs"], "backend": jobs}
+    return features
 
 
 def _print_plan(plan: Plan, files: list[str]) -> None:
@@ -312,6 +322,13 @@ def _summary(plan: Plan, started: float) -> None:
     metavar="URL",
     help="A PostgreSQL or MySQL URL (implies --db); default $DATABASE_URL, else the local server.",
 )
+@click.option(
+    "--jobs",
+    type=click.Choice(JOB_BACKENDS),
+    is_flag=False,
+    flag_value=JOB_BACKENDS[0],
+    help="Background jobs, with their queue in the database (--jobs alone) or in Redis.",
+)
 @click.option("--no-venv", is_flag=True, help="Do not create .venv (implies --no-install).")
 @click.option("--no-install", is_flag=True, help="Create .venv but install nothing.")
 @click.option("--no-git", is_flag=True, help="Do not run git init.")
@@ -323,6 +340,7 @@ def new(
     framework: str | None,
     db: str | None,
     database_url: str | None,
+    jobs: str | None,
     output_dir: Path,
     python_spec: str | None,
     installer: str,
@@ -378,7 +396,7 @@ def new(
                 "python_version": python_version,
                 "database": db,
             },
-            features={name: dict(FEATURES[name]) for name in chosen.value("features") or ()},
+            features=_features(chosen.value("features") or (), jobs),
         ),
     )
     # The secrets go to .env only, never into the record.

@@ -141,8 +141,17 @@ def _ensure_venv(proj: project.Project, setup_now: bool) -> None:
 @click.option("--migrate", is_flag=True, help="Apply pending migrations first.")
 @click.option("--setup", "setup_now", is_flag=True, help="Create or repair .venv first.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in a browser.")
+@click.option(
+    "--no-worker", is_flag=True, help="With background jobs: the web server alone, no worker."
+)
 def serve(
-    host: str, port: int, prod: bool, migrate: bool, setup_now: bool, open_browser: bool
+    host: str,
+    port: int,
+    prod: bool,
+    migrate: bool,
+    setup_now: bool,
+    open_browser: bool,
+    no_worker: bool,
 ) -> None:
     """Run the project: the framework's dev server with reload, or gunicorn with --prod."""
     proj = project.find()
@@ -168,12 +177,16 @@ def serve(
     display_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104  # nosec B104
     url = f"http://{display_host}:{port}/"
     mode = "production mode, gunicorn" if prod else "development mode, auto-reload"
+    worker = _worker_argv(proj, python, no_worker)
+    if worker is not None:
+        mode += ", with a worker for the background jobs"
 
     def announce(child) -> None:
         if not _wait_until_answering(host, port, fw.health_path, child):
             return
+        stops = "Ctrl-C stops both" if worker is not None else "Ctrl-C stops it"
         console.success(
-            f"[bold]{proj.root.name}[/bold] is running at [bold]{url}[/bold] ({mode}); Ctrl-C stops it"
+            f"[bold]{proj.root.name}[/bold] is running at [bold]{url}[/bold] ({mode}); {stops}"
         )
         if open_browser:
             import webbrowser
@@ -204,7 +217,10 @@ def serve(
 
     console.info(f"Starting {fw.title} ({mode}) on {host}:{port}…")
     try:
-        status = runner.run_foreground(argv, cwd=proj.root, env=env, on_started=announce)
+        if worker is None:
+            status = runner.run_foreground(argv, cwd=proj.root, env=env, on_started=announce)
+        else:
+            status = _run_with_worker(proj, argv, worker, env, announce)
     finally:
         runner.stop_children()  # the background migration check, if it is still running
     if status not in (0, 130, 143):
@@ -214,3 +230,42 @@ def serve(
             exit_code=status if 0 < status < 256 else 1,
         )
     click.get_current_context().exit(status)
+
+
+def _worker_argv(proj: project.Project, python: str, no_worker: bool) -> list[str] | None:
+    """The background jobs' worker to run beside the web server, if the project has jobs."""
+    fw = proj.framework
+    if proj.record is None or "jobs" not in proj.record.features or not fw.worker:
+        return None
+    if no_worker:
+        console.info(
+            "Without a worker (--no-worker): the background jobs wait in their queue until one "
+            f"runs (.venv/bin/python {' '.join(fw.argv(fw.worker, package=proj.package))})."
+        )
+        return None
+    return [python, *fw.argv(fw.worker, package=proj.package)]
+
+
+def _run_with_worker(
+    proj: project.Project, web: list[str], worker: list[str], env, announce
+) -> int:
+    """The web server and the worker together, their output interleaved and labelled; both
+    stop when either does, or on Ctrl-C or SIGTERM. The web server's exit status, or a
+    StepFailed when the worker stopped by itself."""
+    from webkit_cli import together
+
+    styles = {"web": "cyan", "worker": "magenta"}
+    outcome = together.run_together(
+        [together.Child("web", web), together.Child("worker", worker)],
+        cwd=proj.root,
+        env=env,
+        on_line=lambda label, line: console.labelled(label, line, style=styles[label]),
+        on_started=announce,
+    )
+    if outcome.label == "worker" and not outcome.signalled:
+        raise StepFailed(
+            f"the worker stopped with exit status {outcome.status}, so the server was stopped too",
+            "read its output above (worker | ...); `webkit serve --no-worker` runs the server "
+            "alone",
+        )
+    return outcome.status

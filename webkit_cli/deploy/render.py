@@ -67,6 +67,7 @@ MAX_NAME = 40
 class Output:
     template: str  # below templates/deploy/
     path: str  # relative to the project root; {output} and {name} are filled in
+    when: str = ""  # written only when this value of the context is set (a feature's files)
 
 
 ENV_EXAMPLE = Output("env.example.j2", "{output}/.env.example")
@@ -76,7 +77,11 @@ ENV_EXAMPLE = Output("env.example.j2", "{output}/.env.example")
 FILES: dict[str, tuple[Output, ...]] = {
     "gunicorn": (Output("gunicorn.conf.py.j2", "{output}/gunicorn.conf.py"),),
     "nginx": (Output("nginx.conf.j2", "{output}/nginx/{name}.conf"),),
-    "systemd": (Output("systemd.service.j2", "{output}/systemd/{name}.service"), ENV_EXAMPLE),
+    "systemd": (
+        Output("systemd.service.j2", "{output}/systemd/{name}.service"),
+        Output("systemd-worker.service.j2", "{output}/systemd/{name}-worker.service", "worker"),
+        ENV_EXAMPLE,
+    ),
     "docker": (
         Output("Dockerfile.j2", "{output}/Dockerfile"),
         Output("dockerignore.j2", ".dockerignore"),
@@ -97,6 +102,8 @@ FILES: dict[str, tuple[Output, ...]] = {
                 "networkpolicy",
             )
         ),
+        Output("k8s/worker.yaml.j2", "{output}/k8s/worker.yaml", "worker"),
+        Output("k8s/redis.yaml.j2", "{output}/k8s/redis.yaml", "uses_redis"),
         ENV_EXAMPLE,
     ),
     "procfile": (Output("Procfile.j2", "Procfile"),),
@@ -193,6 +200,11 @@ def context(proj: Project, settings: Settings) -> dict[str, Any]:
     workers = str(settings.workers or max(2, CONTAINER_CPUS))
     container_env = {"FORWARDED_ALLOW_IPS": "*", "WEB_CONCURRENCY": workers}
     k8s_env = {**env, "WEB_CONCURRENCY": workers, "FORWARDED_ALLOW_IPS": "*"}
+    jobs = proj.record.features.get("jobs") if proj.record is not None else None
+    worker = ["python", *fw.argv(fw.worker, package=package)] if jobs and fw.worker else None
+    uses_redis = bool(jobs) and jobs.get("backend") == "redis"
+    if uses_redis:
+        k8s_env["REDIS_URL"] = f"redis://{name}-redis:6379/0"
     build_env = "".join(f"{key}={shlex.quote(value)} " for key, value in fw.build_env.items())
     static_rel = fw.static_root.format(package=package)
     migrate_argv = ["python", *fw.argv(fw.migrate, package=package)]
@@ -247,11 +259,19 @@ def context(proj: Project, settings: Settings) -> dict[str, Any]:
         "k8s_database_url": server_url(f"$({server.credential_env})", f"{name}-{server_name}"),
         "driver": server.driver if _needs_driver(proj, server) else None,
         "container_cpus": CONTAINER_CPUS,
+        # Background jobs: their worker runs wherever the web runs; with Redis, Redis too.
+        "worker": worker,
+        "worker_command": " ".join(worker[1:]) if worker else "",
+        "uses_redis": uses_redis,
+        "redis_image": REDIS_IMAGE,
+        "redis_url": "redis://redis:6379/0",
     }
 
 
 # The CPU limit of an app container (compose and Kubernetes alike).
 CONTAINER_CPUS = 1
+# The background jobs' broker, for a project whose queue is in Redis.
+REDIS_IMAGE = "redis:8"
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -315,8 +335,8 @@ def render(proj: Project, settings: Settings, targets: tuple[str, ...]) -> list[
             names = {"output": settings.output, "name": values["name"]}
             server = values["db_server"]
             path = out.path.replace("{server}", server).format(**names)
-            if path in files:  # shared by several targets (.env.example)
-                continue
+            if path in files or (out.when and not values[out.when]):
+                continue  # shared by several targets (.env.example), or not for this project
             content = env.get_template(out.template.replace("{server}", server)).render(values)
             files[path] = Rendered(path=path, target=target, content=content)
     return list(files.values())

@@ -109,6 +109,9 @@ class Framework:
     # What `webkit new` suggests after `webkit serve`: (command, what it is for); {webkit} is
     # how the user runs webkit.
     next_steps: tuple[tuple[str, str], ...] = ()
+    # The background jobs' worker (a project with the jobs feature), run by `webkit serve`
+    # beside the web server and deployed beside it by `webkit deploy-config`.
+    worker: tuple[str, ...] = ()
 
     @property
     def template(self) -> str:

@@ -34,6 +34,8 @@ FRAMEWORK = Framework(
     merge_migrations=("manage.py", "makemigrations", "--merge", "--noinput"),
     migration_files=("django", "config/settings.py"),
     default_database_url="sqlite:///db.sqlite3",
+    # Huey's consumer, with settings.HUEY (huey.contrib.djhuey).
+    worker=("manage.py", "run_huey"),
     shortcuts={
         "shell": Shortcut("manage.py shell", (("manage.py", "shell", ARGS),)),
         "migrate": Shortcut(

@@ -62,6 +62,8 @@ FRAMEWORK = Framework(
     # Flask-SQLAlchemy puts a relative SQLite path in the app's instance folder.
     default_database_url="sqlite:///{package}.db",
     sqlite_folder="instance",
+    # jobs.py's command: Huey's consumer, inside the app.
+    worker=("-m", "flask", "--app", "{package}", "worker"),
     shortcuts={
         "shell": Shortcut(
             "flask shell, with the app and its models",

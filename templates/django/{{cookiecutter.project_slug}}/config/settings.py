@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # Django Ninja: its static files serve the API's documentation page (/api/docs).
     "ninja",
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/installed-apps.py" ignore missing %}{%- endfor %}
     "{{ cookiecutter.package_name }}",
 ]
 
@@ -149,7 +150,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache: CACHE_URL, e.g. redis://127.0.0.1:6379/1; per-process memory by default.
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-cache-url
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/settings-cache.py" ignore missing %}{%- endfor %}
+{%- set redis = cookiecutter._features.get("jobs", {}).get("backend") == "redis" %}
+CACHES = {"default": env.cache("CACHE_URL", default={{ "REDIS_URL" if redis else '"locmemcache://"' }})}
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/settings.py" ignore missing %}{%- endfor %}
 
 
 # Passwords
@@ -200,6 +204,7 @@ LOGGING = {
     "loggers": {
         # Through the root handler (Django's own handlers are replaced, not added to).
         "django": {"handlers": [], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/logging.py" ignore missing %}{%- endfor %}
     },
 }
 

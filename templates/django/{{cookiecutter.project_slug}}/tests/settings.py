@@ -25,3 +25,4 @@ WHITENOISE_USE_FINDERS = True
 
 # Hashing passwords slowly is a feature in production and only a cost in tests.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/tests-settings.py" ignore missing %}{%- endfor %}

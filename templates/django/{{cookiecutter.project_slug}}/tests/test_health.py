@@ -8,7 +8,8 @@ def test_healthy(client):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+{%- set broker = cookiecutter._features.get("jobs", {}).get("backend") == "redis" %}
+    assert response.json() == {"status": "ok", "database": "ok"{{ ', "broker": "ok"' if broker }}}
     assert "no-cache" in response["Cache-Control"]
 
 

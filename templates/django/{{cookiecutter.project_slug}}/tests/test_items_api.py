@@ -46,7 +46,8 @@ def test_list_returns_the_items(client, item):
     entries = client.get(LIST_URL).json()["items"]
 
     assert [entry["name"] for entry in entries] == ["Teapot", "Kettle"]
-    assert set(entries[0]) == {"id", "name", "description", "created_at", "updated_at"}
+    fields = {"id", "name", "description", "created_at", "updated_at"}
+    assert set(entries[0]) == fields{{ ' | {"word_count"}' if "jobs" in cookiecutter._features }}
     assert entries[0]["id"] == item.pk
     assert entries[0]["description"] == "Short and stout."
 

@@ -184,7 +184,9 @@ def test_cache(load_settings):
     default = load_settings(**PRODUCTION)["CACHES"]["default"]
     redis = load_settings(**PRODUCTION, CACHE_URL="redis://127.0.0.1:6379/1")["CACHES"]["default"]
 
-    assert default["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+{%- set redis = cookiecutter._features.get("jobs", {}).get("backend") == "redis" %}
+    # {{ "With Redis for the jobs, the cache is there too." if redis else "Per process by default." }}
+    assert default["BACKEND"] == "django.core.cache.backends.{{ "redis.RedisCache" if redis else "locmem.LocMemCache" }}"
     assert "redis" in redis["BACKEND"].lower()
     assert "127.0.0.1:6379" in str(redis["LOCATION"])
 

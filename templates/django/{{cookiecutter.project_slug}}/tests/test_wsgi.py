@@ -26,7 +26,8 @@ def test_wsgi_application_serves_a_request():
         result.close()
 
     assert started == ["200 OK"]
-    assert json.loads(body) == {"status": "ok", "database": "ok"}
+{%- set broker = cookiecutter._features.get("jobs", {}).get("backend") == "redis" %}
+    assert json.loads(body) == {"status": "ok", "database": "ok"{{ ', "broker": "ok"' if broker }}}
 
 
 def test_asgi_application_loads():

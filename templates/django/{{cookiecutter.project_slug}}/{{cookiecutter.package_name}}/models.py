@@ -12,6 +12,7 @@ class Item(models.Model):
         error_messages={"unique": "An item with this name already exists."},
     )
     description = models.TextField(blank=True)
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/model-item.py" ignore missing %}{%- endfor %}
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -12,6 +12,9 @@ from django.views.decorators.http import require_safe
 from django.views.generic import CreateView
 
 from .forms import ItemForm
+{%- if cookiecutter._features.get("jobs", {}).get("backend") == "redis" %}
+from .jobs import broker_ok
+{%- endif %}
 from .models import Item
 
 logger = logging.getLogger(__name__)
@@ -52,4 +55,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         logger.exception("Health check: the database did not answer")
         return JsonResponse({"status": "error", "database": "error"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/health.py" ignore missing %}{%- endfor %}
+{%- set broker = cookiecutter._features.get("jobs", {}).get("backend") == "redis" %}
+    return JsonResponse({"status": "ok", "database": "ok"{{ ', "broker": "ok"' if broker }}})

@@ -6,7 +6,8 @@ import logging
 def test_healthz_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok"}
+{%- set broker = cookiecutter._features.get("jobs", {}).get("backend") == "redis" %}
+    assert response.json == {"status": "ok", "database": "ok"{{ ', "broker": "ok"' if broker }}}
     assert response.headers["Cache-Control"] == "no-store"
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from apiflask import APIFlask
 
-from . import api, assets, errors, health, pages, security
+from . import api, assets, errors, health{{ ", jobs" if "jobs" in cookiecutter._features }}, pages, security
 from .api import docs, items
 from .config import check_production_settings, load_config
 from .extensions import cache, csrf, db, migrate
@@ -55,6 +55,7 @@ def create_app(config: str | Mapping[str, Any] | None = None) -> APIFlask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     cache.init_app(app)
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/create_app.py" ignore missing %}{%- endfor %}
 
     security.init_app(app)
     assets.init_app(app)

@@ -68,11 +68,13 @@ class Config:
             environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
         )
         self.LOG_LEVEL = environ.get("LOG_LEVEL", "INFO").upper()
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/config.py" ignore missing %}{%- endfor %}
 
         # Flask-Caching: SimpleCache lives in each worker process; set CACHE_TYPE=RedisCache
         # and CACHE_REDIS_URL (and install redis) to share one cache between workers.
-        self.CACHE_TYPE = environ.get("CACHE_TYPE", "SimpleCache")
-        self.CACHE_REDIS_URL = environ.get("CACHE_REDIS_URL")
+{%- set redis = cookiecutter._features.get("jobs", {}).get("backend") == "redis" %}
+        self.CACHE_TYPE = environ.get("CACHE_TYPE", "{{ "RedisCache" if redis else "SimpleCache" }}")
+        self.CACHE_REDIS_URL = environ.get("CACHE_REDIS_URL"{{ ", self.REDIS_URL" if redis }})
         self.CACHE_DEFAULT_TIMEOUT = env_int(environ, "CACHE_DEFAULT_TIMEOUT", 300)
 
         # How many proxies in front of the app set each X-Forwarded-* header (0: trust none).

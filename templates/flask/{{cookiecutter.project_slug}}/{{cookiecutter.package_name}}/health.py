@@ -10,6 +10,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db
+{%- if cookiecutter._features.get("jobs", {}).get("backend") == "redis" %}
+from .jobs import broker_ok
+{%- endif %}
 
 log = logging.getLogger(__name__)
 
@@ -25,4 +28,6 @@ def healthz() -> ResponseReturnValue:
         # One line, not a traceback: monitors call this every few seconds.
         log.error("Health check: the database did not answer: %s", error)
         return {"status": "error", "database": "error"}, 503, headers
-    return {"status": "ok", "database": "ok"}, 200, headers
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/health.py" ignore missing %}{%- endfor %}
+{%- set broker = cookiecutter._features.get("jobs", {}).get("backend") == "redis" %}
+    return {"status": "ok", "database": "ok"{{ ', "broker": "ok"' if broker }}}, 200, headers

@@ -45,6 +45,7 @@ class Item(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX_LENGTH), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/model-item.py" ignore missing %}{%- endfor %}
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=same_as_created_at, onupdate=utcnow

@@ -50,6 +50,7 @@ class ItemIn(Schema):
     id: Any = Field(None, json_schema_extra={"readOnly": True})
     created_at: Any = Field(None, json_schema_extra={"readOnly": True})
     updated_at: Any = Field(None, json_schema_extra={"readOnly": True})
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/api-item-in.py" ignore missing %}{%- endfor %}
 
     def fields(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description}
@@ -70,6 +71,7 @@ class ItemOut(Schema):
     id: int
     name: str
     description: str
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/api-item-out.py" ignore missing %}{%- endfor %}
     created_at: datetime
     updated_at: datetime
 

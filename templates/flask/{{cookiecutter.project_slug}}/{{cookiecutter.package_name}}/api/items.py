@@ -49,6 +49,7 @@ class ItemIn(BaseModel):
     id: Any = Field(None, json_schema_extra={"readOnly": True})
     created_at: Any = Field(None, json_schema_extra={"readOnly": True})
     updated_at: Any = Field(None, json_schema_extra={"readOnly": True})
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/api-item-in.py" ignore missing %}{%- endfor %}
 
     def fields(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description}
@@ -71,6 +72,7 @@ class ItemOut(BaseModel):
     id: int
     name: str
     description: str | None
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/api-item-out.py" ignore missing %}{%- endfor %}
     created_at: datetime
     updated_at: datetime
 
