@@ -21,12 +21,16 @@ from webkit_cli.errors import StepFailed, UsageError
 SECRET_FILES = (".env",)
 # Variables that hold tables and lists (the record's features and resources): given to the
 # template as they are, where cookiecutter would merge them into the template's defaults.
-STRUCTURED = ("_features", "_resources")
+STRUCTURED = ("_features", "_resources", "_apps")
 # A template's optional features live in its include folder, templates/<framework>/templates/
 # features/<name>/: the text the feature adds to shared files (included by name, like the
 # database's in templates/database/<db>/), and an overlay, a folder like the template's own
 # project folder, rendered on top of the project when the feature is on.
 FEATURES_DIR = "templates/features"
+# A generated resource's own files (model aside: shared files include its parts), rendered on
+# top of the project once per resource of the record, with `resource` (resources.py's names);
+# likewise a generated app's, with `app`.
+OVERLAYS = {"_resources": ("templates/resource", "resource"), "_apps": ("templates/app", "app")}
 
 
 def template_dir(name: str) -> Path:
@@ -111,12 +115,20 @@ def _generate(template: Path, values: dict[str, Any], output_dir: Path) -> Path:
             accept_hooks=False,
         )
         rendered = Path(result)
-        for feature in context["cookiecutter"].get("_features", {}):
-            overlay = template / FEATURES_DIR / feature
+        overlays = [
+            (template / FEATURES_DIR / feature, {})
+            for feature in context["cookiecutter"].get("_features", {})
+        ]
+        for variable, (folder, name) in OVERLAYS.items():
+            overlays += [
+                (template / folder, {name: item})
+                for item in context["cookiecutter"].get(variable, [])
+            ]
+        for overlay, extra in overlays:
             if overlay.is_dir():
                 generate_files(
                     repo_dir=str(overlay),
-                    context=_overlay_context(overlay, context),
+                    context=_overlay_context(overlay, context, extra),
                     output_dir=str(output_dir),
                     overwrite_if_exists=True,
                     accept_hooks=False,
@@ -130,12 +142,15 @@ def _generate(template: Path, values: dict[str, Any], output_dir: Path) -> Path:
     return rendered
 
 
-def _overlay_context(overlay: Path, context: dict[str, Any]) -> dict[str, Any]:
-    """The base render's context, with the overlay's own plain files copied as they are."""
+def _overlay_context(
+    overlay: Path, context: dict[str, Any], extra: dict[str, Any]
+) -> dict[str, Any]:
+    """The base render's context, with the overlay's own plain files copied as they are, and
+    `extra` variables (the resource or app it renders)."""
     cookiecutter = dict(context["cookiecutter"])
     cookiecutter["_copy_without_render"] = list(_plain_files(overlay))
     cookiecutter["_template"] = cookiecutter["_repo_dir"] = str(overlay)
-    return {**context, "cookiecutter": cookiecutter}
+    return {**context, "cookiecutter": cookiecutter, **extra}
 
 
 @contextmanager
