@@ -33,7 +33,9 @@ def check(name: str) -> str:
             "choose a shorter name",
         )
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
-        raise UsageError(f"app name '{name}' is a Python keyword", f"choose another, e.g. '{name}s'")
+        raise UsageError(
+            f"app name '{name}' is a Python keyword", f"choose another, e.g. '{name}s'"
+        )
     if name in sys.stdlib_module_names or name in names.RESERVED:
         raise UsageError(
             f"app name '{name}' is the name of a module Python or the project already imports",

@@ -198,10 +198,10 @@ def _resources(items: Any, where: str) -> tuple[dict[str, Any], ...]:
             parsed.append(resources.from_record(item))
         except UsageError as exc:
             raise UsageError(f"{where}: {exc.message}", _fix("resources")) from None
-        for field in parsed[-1].fields:
-            if field.ref and resources.find(parsed, field.ref) is None:
+        for spec in parsed[-1].fields:
+            if spec.ref and resources.find(parsed, spec.ref) is None:
                 raise UsageError(
-                    f"{where}: [[tool.webkit.resources]] {item['name']}: '{field.spec}' refers "
+                    f"{where}: [[tool.webkit.resources]] {item['name']}: '{spec.spec}' refers "
                     "to no resource recorded before it",
                     _fix("resources"),
                 )

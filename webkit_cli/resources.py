@@ -380,11 +380,7 @@ def template_values(resource: Resource, known: Sequence[Resource]) -> dict[str, 
             }
         )
     label = next(
-        (
-            c["name"]
-            for c in columns
-            if c["type"] in ("str", "slug", "email") and not c["optional"]
-        ),
+        (c["name"] for c in columns if c["type"] in ("str", "slug", "email") and not c["optional"]),
         None,
     )
     return {

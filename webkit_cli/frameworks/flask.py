@@ -62,6 +62,15 @@ FRAMEWORK = Framework(
     # Flask-SQLAlchemy puts a relative SQLite path in the app's instance folder.
     default_database_url="sqlite:///{package}.db",
     sqlite_folder="instance",
+    resource_table="{snake}",
+    migration_names=("create_{snake}_table", "drop_{snake}_table"),
+    migration_target="{snake}",
+    # What models.py and the shared files import or define.
+    reserved_classes=(
+        *("Any", "Base", "Model", "UTCDateTime", "TypeDecorator", "Dialect", "Mapped"),
+        *("DefaultExecutionContext", "DateTime", "String", "Text", "Numeric", "ForeignKey"),
+        *("Decimal", "APIFlask", "Path", "Mapping"),
+    ),
     shortcuts={
         "shell": Shortcut(
             "flask shell, with the app and its models",
