@@ -42,6 +42,18 @@ def ready(proj: Project, command: str) -> Repo:
     return repo
 
 
+def can_migrate(proj: Project, command: str) -> None:
+    """A UsageError unless the project's .venv runs: the migration is made with it."""
+    from webkit_cli import virtualenvs
+
+    problem = virtualenvs.venv_problem(proj.python)
+    if problem is not None:
+        raise UsageError(
+            f".venv is {problem}, and {command} makes the migration with it",
+            "repair it with `webkit setup`, or pass --no-migrate and make it later",
+        )
+
+
 def new_resource(
     proj: Project, name: str, specs: list[str], plural: str | None
 ) -> tuple[resources.Resource, Record]:
@@ -143,7 +155,16 @@ def new_app(proj: Project, name: str) -> Record:
             "choose another name",
         )
     if name in proj.framework.reserved_urls:
-        raise UsageError(f"'{name}' would be served under /{name}/, a URL the project uses")
+        raise UsageError(
+            f"'{name}' would be served under /{name}/, a URL the project uses", "choose another"
+        )
+    # A Django app sits beside the project's package; a Flask blueprint inside it.
+    folder = proj.root if proj.framework.name == "django" else proj.root / proj.package
+    if (folder / name).exists() or (folder / f"{name}.py").exists():
+        raise UsageError(
+            f"{(folder / name).relative_to(proj.root)} is in the project already",
+            "choose another name",
+        )
     return record.replace(apps=(*record.apps, {"name": name}))
 
 

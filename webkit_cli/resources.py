@@ -41,7 +41,9 @@ TYPES = (
 )
 MODIFIERS = ("unique", "index")
 STR_LENGTH = 255
-MAX_NAME = 24  # a resource's or a field's name: identifiers stay well under databases' limits
+# A resource's or a field's name (and a resource's snake_case name): the generated code stays
+# within 100 columns, and identifiers well under databases' limits.
+MAX_NAME = 20
 # Fields every resource has.
 AUTOMATIC_FIELDS = ("id", "created_at", "updated_at")
 # Names a field cannot take: they are attributes or methods of the models and schemas that hold
@@ -108,12 +110,12 @@ def plural(word: str) -> str:
         return word
     if word in _IRREGULAR:
         return _IRREGULAR[word]
+    if word.endswith("is") and len(word) > 4:
+        return word[:-2] + "es"  # analysis, crisis, thesis
     if re.search(r"(s|x|z|ch|sh)$", word):
         return word + "es"
     if re.search(r"[^aeiou]y$", word):
         return word[:-1] + "ies"
-    if word.endswith("is") and len(word) > 3:
-        return word[:-2] + "es"  # analysis, crisis
     return word + "s"
 
 
@@ -288,6 +290,13 @@ def parse(name: str, specs: Sequence[str], plural_given: str | None = None) -> R
                 )
             seen[taken] = field.spec
     resource = Resource(name, tuple(fields), plural_given)
+    for part, value in (("name", resource.snake), ("plural", resource.plural)):
+        if len(value) > MAX_NAME + 4 * (part == "plural"):
+            raise _refuse(
+                f"resource name '{name}' gives the {part} '{value}', {len(value)} characters "
+                f"long; the limit is {MAX_NAME + 4 * (part == 'plural')}",
+                "choose a shorter name" + (", or give --plural" if part == "plural" else ""),
+            )
     for part, value in (
         ("name", resource.snake),
         ("class", resource.class_name),

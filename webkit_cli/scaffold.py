@@ -126,13 +126,14 @@ def _generate(template: Path, values: dict[str, Any], output_dir: Path) -> Path:
             ]
         for overlay, extra in overlays:
             if overlay.is_dir():
-                generate_files(
-                    repo_dir=str(overlay),
-                    context=_overlay_context(overlay, context, extra),
-                    output_dir=str(output_dir),
-                    overwrite_if_exists=True,
-                    accept_hooks=False,
-                )
+                with tempfile.TemporaryDirectory(dir=output_dir) as scratch:
+                    layer = generate_files(
+                        repo_dir=str(overlay),
+                        context=_overlay_context(overlay, context, extra),
+                        output_dir=scratch,
+                        accept_hooks=False,
+                    )
+                    _lay(Path(layer), rendered, extra)
     except CookiecutterException as exc:
         raise _template_bug(exc) from exc
     for name in SECRET_FILES:
@@ -140,6 +141,26 @@ def _generate(template: Path, values: dict[str, Any], output_dir: Path) -> Path:
         if secret.is_file():
             secret.chmod(0o600)
     return rendered
+
+
+def _lay(layer: Path, rendered: Path, extra: dict[str, Any]) -> None:
+    """Copy an overlay's files onto the project. A feature's may replace the project's; a
+    resource's or an app's (`extra` names it) only add files (those they share, such as a
+    resource's helpers, are the same for each), so one that would change a file is refused."""
+    for source in sorted(layer.rglob("*")):
+        if not source.is_file():
+            continue
+        relative = source.relative_to(layer)
+        target = rendered / relative
+        if extra and target.is_file() and target.read_bytes() != source.read_bytes():
+            kind, item = next(iter(extra.items()))
+            raise UsageError(
+                f"the {kind} {item.get('class_name') or item.get('name', '')} would write "
+                f"{relative.as_posix()}, which the project has already",
+                "choose another name",
+            )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
 
 
 def _overlay_context(

@@ -32,6 +32,8 @@ def change(
                 console.info(f"  migration for {target}, named {name}, made and applied")
             console.info("Dry run: nothing was changed.")
             return None
+        if migration is not None:
+            generating.can_migrate(proj, "webkit destroy" if removing else "webkit generate")
         applied = worktree.apply(proj, result)
         try:
             path = None

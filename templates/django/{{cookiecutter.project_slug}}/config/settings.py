@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     # Django Ninja: its static files serve the API's documentation page (/api/docs).
     "ninja",
     "{{ cookiecutter.package_name }}",
+{%- for app in cookiecutter._apps %}
+    "{{ app.name }}",
+{%- endfor %}
 ]
 
 MIDDLEWARE = [
