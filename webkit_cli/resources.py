@@ -52,7 +52,7 @@ RESERVED_FIELDS = frozenset(
     """
     pk objects save delete clean full_clean validate_unique check refresh_from_db meta query
     metadata registry fields schema json dict copy construct model_config model_fields
-    validate parse_obj errors label
+    validate parse_obj
     """.split()
 )
 # Types that cannot be :unique or :index (MySQL cannot index TEXT without a prefix length;

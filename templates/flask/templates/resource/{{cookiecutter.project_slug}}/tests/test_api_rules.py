@@ -20,7 +20,8 @@ from {{ cookiecutter.package_name }}.api import rules
         (rules.Integer, 7.0, 7),
         (rules.Float, 2, 2.0),
         (rules.Money, "12.50", Decimal("12.50")),
-        (rules.Money, 3, Decimal("3")),
+        (rules.Money, 3, Decimal("3.00")),
+        (rules.Money, 12.5, Decimal("12.50")),
         (rules.Boolean, False, False),
         (rules.Date, "2024-02-29", date(2024, 2, 29)),
         (

@@ -75,9 +75,9 @@ def form(row: {{ C }} | None) -> ResponseReturnValue:
     values = forms.shown(row, KINDS)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        values = forms.read(request.form, KINDS)
+        values = dict(request.form)  # shown again as typed
         try:
-            fields = api.{{ C }}In(**values).fields()
+            fields = api.{{ C }}In(**forms.read(request.form, KINDS)).fields()
             saved = api.save({{ C }}(**fields)) if row is None else api.update(row, fields)
         except ValidationError as error:
             errors = forms.errors(error)

@@ -47,10 +47,12 @@ SLUG_MAX_LENGTH = 100
 DECIMAL_DIGITS, DECIMAL_PLACES = 12, 2
 DECIMAL_MAX = Decimal("9999999999.99")
 DECIMAL_PATTERN = r"^-?[0-9]{1,10}(\.[0-9]{1,2})?$"
-# Deliberately plain: something@somewhere.tld, without spaces. Whether it reaches anyone only
-# sending it can tell.
-EMAIL_PATTERN = r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"
-URL_PATTERN = r"^https?://[^\s\x00/?#]+[^\s\x00]*$"
+# Deliberately plain, and in printable ASCII (the same for every regular expression engine,
+# Rust's in pydantic, Python's in the tests, a browser's): something@somewhere.tld without
+# spaces; http(s)://host[:port][/...]. Whether an address reaches anyone only sending to it
+# can tell.
+EMAIL_PATTERN = r"^[!-?A-~]+@[!-?A-~]+\.[!-?A-~]+$"
+URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[!-~]*)?$"
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 
 
@@ -75,6 +77,11 @@ def decimal_text(value: Any) -> Any:
     return value
 
 
+def cents(value: Decimal) -> Decimal:
+    """A decimal as the database keeps it: 12.5 is 12.50."""
+    return value.quantize(Decimal("0.01"))
+
+
 def in_utc(value: datetime) -> datetime:
     """A time in UTC, as the database keeps it; one that UTC cannot hold is invalid."""
     try:
@@ -90,6 +97,7 @@ Money = Annotated[
     Decimal,
     BeforeValidator(decimal_text),
     Field(max_digits=DECIMAL_DIGITS, decimal_places=DECIMAL_PLACES, allow_inf_nan=False),
+    AfterValidator(cents),
     WithJsonSchema(
         {
             "anyOf": [
