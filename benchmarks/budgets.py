@@ -15,6 +15,7 @@ NEW_WARM_RATIO = 5.0
 SERVE_RPS_RATIO = 1.5
 DOCTOR_LIMIT = 0.5  # seconds: "well under a second" on a healthy project
 RUN_OVERHEAD_FACTOR = 2.0  # webkit run's overhead, in `import click` floors
+GENERATE_LIMIT = 1.5  # seconds, `webkit generate resource` with its migration, warm
 ENDPOINTS = ("api", "static")
 
 
@@ -157,6 +158,17 @@ def evaluate(
                 f"{format_seconds(overhead)} = {overhead / floor:.2f}x the floor "
                 f"({format_seconds(floor)})",
                 overhead <= RUN_OVERHEAD_FACTOR * floor,
+            ),
+        )
+    for fw in frameworks:
+        add(
+            f"`webkit generate resource` with its migration, warm, {fw}",
+            "generate",
+            f"≤ {GENERATE_LIMIT:.1f} s",
+            [f"generate.{fw}.webkit", f"generate.{fw}.framework"],
+            lambda webkit, framework: (
+                f"{format_seconds(webkit)} (the framework's tools: {format_seconds(framework)})",
+                webkit <= GENERATE_LIMIT,
             ),
         )
     return outcomes

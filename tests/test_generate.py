@@ -163,6 +163,17 @@ def test_a_model_the_user_appended_stays_beside_the_new_one(invoke, make):
     assert "shop/models.py: merged beside your own changes there" in result.output
 
 
+class Migration:
+    """Stands for makemigration.Running: `finish` does what it is given."""
+
+    def __init__(self, finish):
+        self.finish = finish
+        self.cancelled = False
+
+    def cancel(self):
+        self.cancelled = True
+
+
 def test_a_failure_after_the_files_are_written_puts_them_back(invoke, make, monkeypatch):
     from webkit_cli import makemigration, virtualenvs
     from webkit_cli.errors import StepFailed
@@ -172,11 +183,11 @@ def test_a_failure_after_the_files_are_written_puts_them_back(invoke, make, monk
     edit(root / "shop/models.py", '"""Database models', '"""My database models')
     before = snapshot(root)
 
-    def fails(*args, **kwargs):
+    def fails():
         assert (root / "shop/api/posts.py").is_file()  # the files are there by now
         raise StepFailed("making or applying the migration failed: disk full", "free some")
 
-    monkeypatch.setattr(makemigration, "run", fails)
+    monkeypatch.setattr(makemigration, "start", lambda *args: Migration(fails))
     monkeypatch.setattr(virtualenvs, "venv_problem", lambda python: None)
     result = generate(invoke, root, "resource", "Post", *POST)
     assert result.exit_code == 1
@@ -191,10 +202,10 @@ def test_ctrl_c_during_the_migration_puts_everything_back(invoke, make, monkeypa
     root = make("django")
     before = snapshot(root)
 
-    def interrupted(*args, **kwargs):
+    def interrupted():
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(makemigration, "run", interrupted)
+    monkeypatch.setattr(makemigration, "start", lambda *args: Migration(interrupted))
     monkeypatch.setattr(virtualenvs, "venv_problem", lambda python: None)
     result = generate(invoke, root, "resource", "Post", *POST)
     assert result.exit_code == 130

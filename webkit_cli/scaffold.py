@@ -76,6 +76,60 @@ def _plain_files(template: Path) -> tuple[str, ...]:
     return tuple(plain)
 
 
+@functools.cache
+def _compiled_templates() -> Any:
+    """Jinja's compiled templates: kept for the process (`update`, `add` and `generate` render
+    two records of one template), and in webkit's cache folder for the next command (see
+    bytecode.cache_dir; `webkit cache clean` removes them too). Keyed by each file's name and
+    source, so a rebuilt earlier release (in a temporary folder) shares what did not change,
+    and an edited template is compiled again."""
+    import hashlib
+    import sys
+
+    from jinja2.bccache import Bucket, BytecodeCache
+
+    from webkit_cli import bytecode
+
+    cache = bytecode.cache_dir()
+    folder = None
+    if cache is not None:
+        folder = cache / "bytecode" / f"webkit-templates-{sys.implementation.cache_tag}"
+
+    class Compiled(BytecodeCache):
+        def __init__(self) -> None:
+            self.code: dict[str, bytes] = {}
+
+        def get_bucket(self, environment: Any, name: str, filename: str | None, source: str):
+            key = hashlib.sha256(f"{name}\0{source}".encode()).hexdigest()
+            bucket = Bucket(environment, key, self.get_source_checksum(source))
+            self.load_bytecode(bucket)
+            return bucket
+
+        def load_bytecode(self, bucket: Bucket) -> None:
+            code = self.code.get(bucket.key)
+            if code is None and folder is not None:
+                try:
+                    code = (folder / bucket.key).read_bytes()
+                except OSError:
+                    return
+            if code is not None:
+                bucket.bytecode_from_string(code)
+
+        def dump_bytecode(self, bucket: Bucket) -> None:
+            code = self.code[bucket.key] = bucket.bytecode_to_string()
+            if folder is None:
+                return
+            try:  # a cache: when it cannot be written, the next command compiles again
+                folder.mkdir(parents=True, exist_ok=True)
+                tmp = folder / f".{bucket.key}.{os.getpid()}"
+                tmp.write_bytes(code)
+                os.replace(tmp, folder / bucket.key)
+            except OSError:
+                pass
+
+    return Compiled()
+
+
 def render_context(template: Path, values: dict[str, Any]) -> dict[str, Any]:
     """The full cookiecutter context: the template's defaults, overridden by `values`."""
     from cookiecutter.generate import generate_context
@@ -91,6 +145,12 @@ def render_context(template: Path, values: dict[str, Any]) -> dict[str, Any]:
     context["cookiecutter"] = {**prompt_for_config(context, no_input=True), **structured}
     context["_cookiecutter"] = {
         k: v for k, v in context["cookiecutter"].items() if not k.startswith("_")
+    }
+    # cookiecutter creates its Jinja environment with these (and the template's own).
+    env_vars = dict(context["cookiecutter"].get("_jinja2_env_vars", {}))
+    context["cookiecutter"]["_jinja2_env_vars"] = {
+        **env_vars,
+        "bytecode_cache": _compiled_templates(),
     }
     copy_only = context["cookiecutter"].get("_copy_without_render", [])
     context["cookiecutter"]["_copy_without_render"] = [*copy_only, *_plain_files(template)]

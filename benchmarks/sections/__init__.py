@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-ORDER = ("startup", "render", "new", "first-response", "serving", "tests", "doctor", "run")
+ORDER = (
+    "startup",
+    "render",
+    "new",
+    "first-response",
+    "serving",
+    "tests",
+    "doctor",
+    "run",
+    "generate",
+)
 
 MODULES = {
     "startup": "benchmarks.sections.startup",
@@ -13,4 +23,5 @@ MODULES = {
     "tests": "benchmarks.sections.project_tests",
     "doctor": "benchmarks.sections.doctor",
     "run": "benchmarks.sections.run",
+    "generate": "benchmarks.sections.generate",
 }

@@ -3,7 +3,7 @@ work tree, the migration after it, and what they print (see webkit_cli/generatin
 
 from __future__ import annotations
 
-from webkit_cli import console, generating, makemigration, resources, worktree
+from webkit_cli import console, generating, makemigration, resources, virtualenvs, worktree
 from webkit_cli.gitrepo import Repo
 from webkit_cli.project import Project
 from webkit_cli.record import Record
@@ -24,26 +24,38 @@ def change(
 ) -> str | None:
     """Write the change to `record` into the work tree, then (when `migration` says which mode
     and resource) make and apply its migration; the migration's path. Undone if a step fails."""
-    with generating.merged(repo, proj, record, label, removing=removing) as result:
-        if dry_run:
-            _report(result, dry_run=True)
+    command = "webkit destroy" if removing else "webkit generate"
+    running = None
+    if migration is not None and not dry_run and virtualenvs.venv_problem(proj.python) is None:
+        # Started now, it imports the framework while the files are merged and written.
+        mode, resource = migration
+        running = makemigration.start(
+            proj, mode, *generating.migration_values(proj, resource, mode)
+        )
+    try:
+        with generating.merged(repo, proj, record, label, removing=removing) as result:
+            if dry_run:
+                _report(result, dry_run=True)
+                if migration is not None:
+                    target, name = generating.migration_values(proj, migration[1], migration[0])
+                    console.info(f"  migration for {target}, named {name}, made and applied")
+                console.info("Dry run: nothing was changed.")
+                return None
             if migration is not None:
-                target, name = generating.migration_values(proj, migration[1], migration[0])
-                console.info(f"  migration for {target}, named {name}, made and applied")
-            console.info("Dry run: nothing was changed.")
-            return None
-        if migration is not None:
-            generating.can_migrate(proj, "webkit destroy" if removing else "webkit generate")
-        applied = worktree.apply(proj, result)
+                generating.can_migrate(proj, command)
+            applied = worktree.apply(proj, result)
+    except BaseException:
+        if running is not None:
+            running.cancel()
+        raise
+    path = None
+    if running is not None:
         try:
-            path = None
-            if migration is not None:
-                mode, resource = migration
-                target, name = generating.migration_values(proj, resource, mode)
-                title = "Making and applying the migration"
-                with console.step(title, "Migration made and applied") as step:
-                    path = makemigration.run(proj, mode, target, name)
-                    step.note = f"({path})"
+            with console.step(
+                "Making and applying the migration", "Migration made and applied"
+            ) as step:
+                path = running.finish()
+                step.note = f"({path})"
         except BaseException:
             applied.undo()
             raise

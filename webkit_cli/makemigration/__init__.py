@@ -27,46 +27,66 @@ from webkit_cli.project import Project
 RESULT = "WEBKIT-RESULT "
 
 
-def run(project: Project, mode: str, target: str, name: str) -> str:
-    """Make and apply the migration (see above); the path of its file. A UsageError when the
-    project is not ready for it, a StepFailed when it failed: either way, undone."""
-    script = Path(__file__).with_name(f"{project.framework.name}.py")
-    argv = [str(project.python), "-I", str(script), project.package, mode, target, name]
-    console.detail(f"$ {' '.join(argv)}")
-    # A session of its own: Ctrl-C reaches it once, from here, so that its undo can finish.
-    child = subprocess.Popen(
-        argv,
-        cwd=project.root,
-        env=runner.child_env(venv=project.venv),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        errors="replace",
-        start_new_session=True,
-    )
-    try:
-        output, _ = child.communicate()
-    except BaseException:
-        child.send_signal(signal.SIGINT)
-        child.communicate()
-        raise
-    if output and console.settings.verbosity > 0:
-        console.detail(output.rstrip())
-    lines = [line for line in output.splitlines() if line.startswith(RESULT)]
-    if not lines:
-        tail = runner.Result(argv, child.returncode, output).tail()
-        raise StepFailed(
-            f"making the migration failed: {tail}",
-            "run with --verbose for the whole output; nothing was changed",
+class Running:
+    """The script, started before webkit writes the files: it imports the framework meanwhile,
+    and waits for `finish` (go) or `cancel`."""
+
+    def __init__(self, project: Project, mode: str, target: str, name: str):
+        self.project = project
+        self.target = target
+        script = Path(__file__).with_name(f"{project.framework.name}.py")
+        self.argv = [str(project.python), "-I", str(script), project.package, mode, target, name]
+        console.detail(f"$ {' '.join(self.argv)}")
+        # A session of its own: Ctrl-C reaches it once, from here, so that its undo can finish.
+        self.child = subprocess.Popen(
+            self.argv,
+            cwd=project.root,
+            env=runner.child_env(venv=project.venv),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            start_new_session=True,
         )
-    answer = json.loads(lines[-1][len(RESULT) :])
-    if answer["ok"]:
-        return str(answer["migration"])
-    raise _refusal(project, answer["kind"], answer["message"], target)
+
+    def cancel(self) -> None:
+        """It stops without having done anything."""
+        try:
+            self.child.communicate("stop\n", timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            self.child.kill()
+            self.child.wait()
+
+    def finish(self) -> str:
+        """Make and apply the migration (see above); the path of its file. A UsageError when
+        the project is not ready for it, a StepFailed when it failed: either way, undone."""
+        try:
+            output, _ = self.child.communicate("go\n")
+        except BaseException:
+            self.child.send_signal(signal.SIGINT)
+            self.child.communicate()
+            raise
+        if output and console.settings.verbosity > 0:
+            console.detail(output.rstrip())
+        lines = [line for line in output.splitlines() if line.startswith(RESULT)]
+        if not lines:
+            tail = runner.Result(self.argv, self.child.returncode, output).tail()
+            raise StepFailed(
+                f"making the migration failed: {tail}",
+                "run with --verbose for the whole output; nothing was changed",
+            )
+        answer = json.loads(lines[-1][len(RESULT) :])
+        if answer["ok"]:
+            return str(answer["migration"])
+        raise _refusal(answer["kind"], answer["message"], self.target)
 
 
-def _refusal(project: Project, kind: str, message: str, target: str) -> Exception:
+def start(project: Project, mode: str, target: str, name: str) -> Running:
+    return Running(project, mode, target, name)
+
+
+def _refusal(kind: str, message: str, target: str) -> Exception:
     if kind == "interrupted":
         return KeyboardInterrupt()
     if kind == "pending":

@@ -15,9 +15,17 @@ def answer(**fields):
 
 def main():
     app_label, mode, model, name = sys.argv[1:5]
+    # What every Django project of webkit's imports, loaded while webkit writes the files;
+    # the project itself only once they are there (webkit says "go").
+    import django
+    import django.db.migrations.autodetector
+    import django.db.models
+    import pydantic  # noqa: F401
+
+    if sys.stdin.readline().strip() != "go":
+        return None
     sys.path.insert(0, os.getcwd())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
 
     django.setup()
     from django.apps import apps

@@ -15,8 +15,17 @@ def answer(**fields):
 
 def main():
     package, mode, table, message = sys.argv[1:5]
-    sys.path.insert(0, os.getcwd())
+    # What every Flask project of webkit's imports, loaded while webkit writes the files;
+    # the project itself only once they are there (webkit says "go").
+    import alembic.autogenerate  # noqa: F401
+    import flask_migrate  # noqa: F401
+    import flask_sqlalchemy  # noqa: F401
+    import pydantic  # noqa: F401
     from flask.cli import ScriptInfo, load_dotenv
+
+    if sys.stdin.readline().strip() != "go":
+        return None
+    sys.path.insert(0, os.getcwd())
 
     load_dotenv()  # as `flask db ...` does
     app = ScriptInfo(app_import_path=package).load_app()
