@@ -4,11 +4,13 @@ for every framework and database, and for projects of every earlier template rel
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO
 from webkit_cli import names, pristine, project, record, scaffold, template_store
 from webkit_cli.frameworks import NAMES as FRAMEWORKS
 
@@ -190,3 +192,40 @@ def test_generated_resources_and_apps_render_again_to_the_committed_files(
     files = committed(root, again)
     assert made not in files
     assert again == files
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_generated_code_is_as_ruff_writes_it_for_the_longest_names(tmp_path, framework):
+    """Shared files list every resource, and resources' files hold their names: for names as
+    long as the rules allow, the render still passes ruff check and ruff format --check."""
+    ruff = REPO / ".venv" / "bin" / "ruff"
+    if not ruff.exists():
+        ruff = Path(shutil.which("ruff") or "ruff")
+    long = "my_online_shop_store_"
+    rec = record.Record(
+        framework=framework,
+        package=long.rstrip("_"),
+        template_version=template_store.current_version(framework),
+        answers={"project_name": long.rstrip("_"), "project_slug": "p", "database": "mysql"},
+        resources=(
+            {"name": "Abcdefghijklmnopqrst", "fields": ["abcdefghij_klmnopqrs:str"]},
+            {
+                "name": "Zyxwvutsrqponmlkjihg",
+                "fields": [
+                    "abcdefghij_klmnopqrs:ref:Abcdefghijklmnopqrst",
+                    "zyxwvutsrq_ponmlkjih:ref:Abcdefghijklmnopqrst?",
+                    "qwertyuiop_asdfghjkl:text?",
+                    "mnbvcxzlkj_hgfdsapoi:decimal:index",
+                    "poiuytrewq_lkjhgfdsa:slug:unique",
+                    "lkjhgfdsap_oiuytrewq:url?",
+                    "views_views_views_vi:int",
+                ],
+            },
+            *({"name": f"Thing{n}", "fields": ["name:str"]} for n in range(8)),
+        ),
+        apps=tuple({"name": f"app_number_{n}"} for n in range(4)),
+    )
+    root = pristine.render(rec, tmp_path / "render")
+    for args in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        done = subprocess.run([ruff, *args], cwd=root, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr

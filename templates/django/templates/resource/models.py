@@ -3,7 +3,7 @@
 {%- set r = resource -%}
 {%- set refs = r.columns | selectattr("type", "equalto", "ref") | list -%}
 class {{ r.class_name }}(models.Model):
-    """{{ r.title_plural }}: written by `webkit generate resource {{ r.name }}`, yours to change."""
+    """{{ r.title_plural }}: written by `webkit generate resource`, yours to change."""
 {% for c in r.columns %}
 {%- set arguments = [] %}
 {%- if c.type == "ref" %}
@@ -22,9 +22,7 @@ class {{ r.class_name }}(models.Model):
 {%- endif %}
 {%- if c.optional and (c.unique or c.type not in ["str", "text", "email", "url", "slug"]) %}{% set _ = arguments.append("null=True") %}{% endif %}
 {%- if c.optional %}{% set _ = arguments.append("blank=True") %}{% endif %}
-{%- if c.unique %}{% set _ = arguments.append("unique=True") %}
-{%- set _ = arguments.append('error_messages={"unique": "A ' ~ r.lower ~ ' with this ' ~ (c.title | lower) ~ ' already exists."}') %}
-{%- endif %}
+{%- if c.unique %}{% set _ = arguments.append("unique=True") %}{% endif %}
 {%- if c.index and c.type != "slug" %}{% set _ = arguments.append("db_index=True") %}{% endif %}
 {%- set kind = {"str": "CharField", "text": "TextField", "int": "IntegerField", "float": "FloatField", "decimal": "DecimalField", "bool": "BooleanField", "date": "DateField", "datetime": "DateTimeField", "email": "EmailField", "url": "URLField", "slug": "SlugField", "ref": "ForeignKey"}[c.type] %}
 {{ python.assign_call("    ", c.name, "models." ~ kind, arguments) }}

@@ -4,7 +4,7 @@
 {%- set C = r.class_name -%}
 {%- set refs = r.columns | selectattr("type", "equalto", "ref") | list -%}
 {%- set wrong = r.columns | rejectattr("type", "equalto", "bool") | first -%}
-"""The pages of {{ r.lower_plural }} (views.py's generic views), and their admin."""
+"""The pages of {{ r.lower_plural }} (generic views), and their admin."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@
 {%- set C = r.class_name -%}
 {%- set refs = r.columns | selectattr("type", "equalto", "ref") | list -%}
 {%- set wrong = r.columns | rejectattr("type", "equalto", "bool") | first -%}
-"""The pages of {{ r.lower_plural }} ({{ r.module }}.py): list, read, create, edit, delete."""
+"""The pages of {{ r.lower_plural }}: list, read, create, edit, delete."""
 
 from __future__ import annotations
 

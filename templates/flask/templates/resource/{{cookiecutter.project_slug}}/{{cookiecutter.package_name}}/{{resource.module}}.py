@@ -2,13 +2,12 @@
 {%- set C = r.class_name -%}
 {%- set id = r.snake ~ "_id" -%}
 {%- set refs = r.columns | selectattr("type", "equalto", "ref") | list -%}
-"""The pages of {{ r.lower_plural }} under /{{ r.url }}/: the list, a {{ r.lower }}, and the forms
-to create, change and delete one.
+"""The HTML pages of {{ r.lower_plural }}, under /{{ r.url }}/.
 
-A form posts back to its page with its CSRF token, and is checked by the API's own rules
-(api/{{ r.module }}.py): a page and the API accept exactly the same values. An invalid form
-comes back with its errors (422). Written by `webkit generate resource {{ r.name }}`; it is
-yours to change.
+The list, a row, and the forms to create, change and delete one. A form posts back to its
+page with its CSRF token, and is checked by the API's own rules (the API module's models), so
+that a page and the API accept exactly the same values; an invalid form comes back with its
+errors (422). Written by `webkit generate resource`; it is yours to change.
 """
 
 from __future__ import annotations
@@ -40,13 +39,15 @@ bp = Blueprint("{{ r.module }}", __name__, url_prefix="/{{ r.url }}")
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    rows = db.paginate(select({{ C }}).order_by({{ C }}.id), per_page=PAGE_SIZE)
-    return render_template("{{ r.module }}/index.html", page=rows)
+    query = select({{ C }}).order_by({{ C }}.id)
+    page = db.paginate(query, per_page=PAGE_SIZE)
+    return render_template("{{ r.module }}/index.html", page=page)
 
 
 @bp.get("/<id:{{ id }}>")
 def read({{ id }}: int) -> ResponseReturnValue:
-    return render_template("{{ r.module }}/detail.html", row=api.get_or_404({{ id }}))
+    row = api.get_or_404({{ id }})
+    return render_template("{{ r.module }}/detail.html", row=row)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -71,14 +72,14 @@ def delete({{ id }}: int) -> ResponseReturnValue:
 
 
 def form(row: {{ C }} | None) -> ResponseReturnValue:
-    """The form of a new {{ r.lower }} (`row` None) or of `row`; when posted, the {{ r.lower }} saved."""
+    """The form of a new row (`row` None) or of `row`; once posted and valid, the row saved."""
     values = forms.shown(row, KINDS)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = dict(request.form)  # shown again as typed
         try:
             fields = api.{{ C }}In(**forms.read(request.form, KINDS)).fields()
-            saved = api.save({{ C }}(**fields)) if row is None else api.update(row, fields)
+            saved = api.update(row, fields) if row else api.save({{ C }}(**fields))
         except ValidationError as error:
             errors = forms.errors(error)
         except Conflict as conflict:

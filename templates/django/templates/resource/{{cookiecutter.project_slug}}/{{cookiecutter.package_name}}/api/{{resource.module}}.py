@@ -38,16 +38,18 @@ Annotated[str, text(TEXT_MAX_LENGTH{{ ", min_length=1" if not c.optional }})]
 {%- set stdlib_dates = ["datetime"] + (["date"] if "date" in r.types else []) -%}
 """The API of {{ r.lower_plural }}: its schemas and its routes, like the items API (items.py).
 
-    GET    /api/{{ r.url }}/             list, a page at a time     200
-    POST   /api/{{ r.url }}/             create                     201 + Location
-    GET    /api/{{ r.url }}/<id>/        read                       200
-    PUT    /api/{{ r.url }}/<id>/        replace                    200
-    PATCH  /api/{{ r.url }}/<id>/        change the fields sent     200
-    DELETE /api/{{ r.url }}/<id>/        delete                     204, 409 if rows refer to it
+Under /api/{{ r.url }}/:
 
-A valid value that the database cannot take (one another {{ r.lower }} has, for a unique field;
-the id of no row, for a reference) is a 409 in the shape of a 422. Written by `webkit generate
-resource {{ r.name }}`; it is yours to change.
+    GET    /          list, a page at a time     200
+    POST   /          create                     201 + Location
+    GET    /<id>/     read                       200
+    PUT    /<id>/     replace                    200
+    PATCH  /<id>/     change the fields sent     200
+    DELETE /<id>/     delete                     204; 409 if other rows refer to it
+
+A valid value that the database cannot take (one another row has, for a unique field; the id
+of no row, for a reference) is a 409 in the shape of a 422. Written by `webkit generate
+resource`; it is yours to change.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ from pydantic import ConfigDict, Field
 {{ python.from_import("..models", [C] + (refs | map(attribute="ref") | map(attribute="class_name") | list)) }}
 from . import BODY_ERRORS, MAX_ID, Error, FieldErrors, PageQuery, text
 from .rules import (
-{%- for name in python.sorted_names(["Conflict", "anyone", "left_out"] + rule_names).split(",") %}
+{%- for name in python.sorted_names((["Conflict"] if checked or False else []) + ["anyone"] + (["left_out"] if r.columns | rejectattr("optional") | list else []) + rule_names).split(",") %}
     {{ name }},
 {%- endfor %}
 )
@@ -82,11 +84,15 @@ can_write = anyone
 
 NAME = "{{ r.lower }}"
 # The fields a client sends, in the order of the model.
+{%- if r.columns | length == 1 %}
+FIELDS = ("{{ r.columns[0].column }}",)
+{%- else %}
 FIELDS = (
 {%- for c in r.columns %}
     "{{ c.column }}",
 {%- endfor %}
 )
+{%- endif %}
 {%- if uniques %}
 # The fields no two {{ r.lower_plural }} may share, and what a client is told when one is taken.
 UNIQUE = {
@@ -124,7 +130,9 @@ class {{ C }}In(Schema):
 
 class {{ C }}Patch({{ C }}In):
     """PATCH: only the fields sent change; a required field may be left out, but not null."""
-{% for c in r.columns if not c.optional %}
+{%- for c in r.columns if not c.optional %}
+{%- if loop.first %}
+{% endif %}
     {{ c.column }}: {{ api_type(c) }} = left_out()
 {%- endfor %}
 
@@ -154,12 +162,13 @@ CHANGE_ERRORS = BODY_ERRORS | {404: Error, 409: FieldErrors}
 {{ python.call("", "@router.get", ['"/"', "response={200: " ~ C ~ "Page, 422: FieldErrors}", 'url_name="' ~ r.model ~ '-list"', "auth=can_read"]) }}
 def index(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     """List the {{ r.lower_plural }}, oldest first"""
-    rows = list({{ C }}.objects.filter(pk__gt=page.after).order_by("pk")[: page.limit + 1])
+    query = {{ C }}.objects.filter(pk__gt=page.after).order_by("pk")
+    rows = list(query[: page.limit + 1])
     next_url = None
     if len(rows) > page.limit:
         rows = rows[: page.limit]
-        query = urlencode({"after": rows[-1].pk, "limit": page.limit})
-        next_url = f"{reverse('api:{{ r.model }}-list')}?{query}"
+        parameters = urlencode({"after": rows[-1].pk, "limit": page.limit})
+        next_url = f"{reverse('api:{{ r.model }}-list')}?{parameters}"
     return {"items": rows, "next": next_url}
 
 
@@ -232,7 +241,7 @@ def save(row: {{ C }}) -> {{ C }}:
 
 
 def check(row: {{ C }}) -> None:
-    """Raise Conflict if a value is taken by another {{ r.lower }}, or is the id of no row."""
+    """Raise Conflict if a value is taken by another row, or is the id of no row."""
 {%- if uniques %}
     others = {{ C }}.objects.exclude(pk=row.pk)
     for field, message in UNIQUE.items():

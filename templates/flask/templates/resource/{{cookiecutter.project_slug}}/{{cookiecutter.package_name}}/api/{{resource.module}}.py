@@ -26,16 +26,18 @@ Annotated[str, text(TEXT_MAX_LENGTH{{ ", min_length=1" if not c.optional }})]
 {%- import "python.jinja" as python -%}
 """The API of {{ r.lower_plural }}: its models and its routes, like the items API (items.py).
 
-    GET    /api/{{ r.url }}             list, a page at a time     200
-    POST   /api/{{ r.url }}             create                     201 + Location
-    GET    /api/{{ r.url }}/<id>        read                       200
-    PUT    /api/{{ r.url }}/<id>        replace                    200
-    PATCH  /api/{{ r.url }}/<id>        change the fields sent     200
-    DELETE /api/{{ r.url }}/<id>        delete                     204, 409 if rows refer to it
+Under /api/{{ r.url }}:
 
-A valid value that the database cannot take (one another {{ r.lower }} has, for a unique field;
-the id of no row, for a reference) is a 409 in the shape of a 422. Written by `webkit generate
-resource {{ r.name }}`; it is yours to change.
+    GET    ""         list, a page at a time     200
+    POST   ""         create                     201 + Location
+    GET    /<id>      read                       200
+    PUT    /<id>      replace                    200
+    PATCH  /<id>      change the fields sent     200
+    DELETE /<id>      delete                     204; 409 if other rows refer to it
+
+A valid value that the database cannot take (one another row has, for a unique field; the id
+of no row, for a reference) is a 409 in the shape of a 422. Written by `webkit generate
+resource`; it is yours to change.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ from . import (
     text,
 )
 from .rules import (
-{%- for name in python.sorted_names(["Conflict", "anyone", "left_out"] + rule_names).split(",") %}
+{%- for name in python.sorted_names((["Conflict"] if checked or True else []) + ["anyone"] + (["left_out"] if r.columns | rejectattr("optional") | list else []) + rule_names).split(",") %}
     {{ name }},
 {%- endfor %}
 )
@@ -77,11 +79,15 @@ can_write = anyone
 
 NAME = "{{ r.lower }}"
 # The fields a client sends, in the order of the model.
+{%- if r.columns | length == 1 %}
+FIELDS = ("{{ r.columns[0].column }}",)
+{%- else %}
 FIELDS = (
 {%- for c in r.columns %}
     "{{ c.column }}",
 {%- endfor %}
 )
+{%- endif %}
 {%- if uniques %}
 # The fields no two {{ r.lower_plural }} may share, and what a client is told when one is taken.
 UNIQUE = {
@@ -122,7 +128,9 @@ class {{ C }}In(BaseModel):
 
 class {{ C }}Patch({{ C }}In):
     """PATCH: only the fields sent change; a required field may be left out, but not null."""
-{% for c in r.columns if not c.optional %}
+{%- for c in r.columns if not c.optional %}
+{%- if loop.first %}
+{% endif %}
     {{ c.column }}: {{ api_type(c) }} = left_out()
 {%- endfor %}
 
@@ -264,7 +272,7 @@ def save(row: {{ C }}) -> {{ C }}:
 
 
 def check(row_id: int | None, values: dict[str, Any]) -> None:
-    """Raise Conflict if a value is taken by another {{ r.lower }}, or is the id of no row."""
+    """Raise Conflict if a value is taken by another row, or is the id of no row."""
     with db.session.no_autoflush:  # the row may hold the values already
 {%- if uniques %}
         others = select({{ C }}.id).where({{ C }}.id != row_id).limit(1)
