@@ -30,7 +30,7 @@ def resource(invoke, root: Path, name: str, *fields: str):
 
 @pytest.fixture
 def make(invoke, tmp_path, monkeypatch):
-    """`make(framework)`: a new project (no .venv), committed."""
+    """`make(framework)`: a new project (no .venv), committed (test_update's, here too)."""
     monkeypatch.delenv("WEBKIT_TEMPLATES_DIR", raising=False)
 
     def build(framework: str = "flask") -> Path:

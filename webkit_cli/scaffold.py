@@ -29,8 +29,9 @@ STRUCTURED = ("_features", "_resources", "_apps")
 FEATURES_DIR = "templates/features"
 # A generated resource's own files (model aside: shared files include its parts), rendered on
 # top of the project once per resource of the record, with `resource` (resources.py's names);
-# likewise a generated app's, with `app`.
+# likewise a generated app's, with `app`; and once, when there is either, what they share.
 OVERLAYS = {"_resources": ("templates/resource", "resource"), "_apps": ("templates/app", "app")}
+GENERATED_DIR = "templates/generated"
 
 
 def template_dir(name: str) -> Path:
@@ -184,6 +185,8 @@ def _generate(template: Path, values: dict[str, Any], output_dir: Path) -> Path:
                 (template / folder, {name: item})
                 for item in context["cookiecutter"].get(variable, [])
             ]
+        if any(context["cookiecutter"].get(variable) for variable in OVERLAYS):
+            overlays.append((template / GENERATED_DIR, {"part": {"name": "of the generated"}}))
         for overlay, extra in overlays:
             if overlay.is_dir():
                 with tempfile.TemporaryDirectory(dir=output_dir) as scratch:
