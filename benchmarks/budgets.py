@@ -15,6 +15,8 @@ NEW_WARM_RATIO = 5.0
 SERVE_RPS_RATIO = 1.5
 DOCTOR_LIMIT = 0.5  # seconds: "well under a second" on a healthy project
 RUN_OVERHEAD_FACTOR = 2.0  # webkit run's overhead, in `import click` floors
+UPDATE_NOOP_LIMIT = 1.0  # seconds: `webkit update` on a project that is up to date
+UPDATE_CHANGE_LIMIT = 3.0  # seconds: a template change merged, without installs
 GENERATE_LIMIT = 1.5  # seconds, `webkit generate resource` with its migration, warm
 ENDPOINTS = ("api", "static")
 
@@ -158,6 +160,24 @@ def evaluate(
                 f"{format_seconds(overhead)} = {overhead / floor:.2f}x the floor "
                 f"({format_seconds(floor)})",
                 overhead <= RUN_OVERHEAD_FACTOR * floor,
+            ),
+        )
+    for fw in frameworks:
+        add(
+            f"`webkit update`, up to date, {fw}",
+            "update",
+            f"≤ {UPDATE_NOOP_LIMIT:.0f} s",
+            [f"update.{fw}.noop"],
+            lambda t: (format_seconds(t), t <= UPDATE_NOOP_LIMIT),
+        )
+        add(
+            f"`webkit update`, a template change (no install), {fw}",
+            "update",
+            f"≤ {UPDATE_CHANGE_LIMIT:.0f} s",
+            [f"update.{fw}.change", f"update.{fw}.by_hand"],
+            lambda t, by_hand: (
+                f"{format_seconds(t)} (by hand: {format_seconds(by_hand)})",
+                t <= UPDATE_CHANGE_LIMIT,
             ),
         )
     for fw in frameworks:

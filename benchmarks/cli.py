@@ -41,6 +41,7 @@ DEFAULT_ROUNDS = {
     "tests": 3,
     "doctor": 10,
     "run": 20,
+    "update": 5,
     "generate": 5,
 }
 STARTUP_FACTOR = 4  # --runs N gives start-up 4 N rounds: each takes tens of milliseconds

@@ -29,6 +29,18 @@ def need_tool(name: str, path: str | None = None) -> str:
     raise AssertionError  # unreachable
 
 
+def pyenv_versions() -> Path | None:
+    """pyenv's versions folder, where pyenv says it is ($PYENV_ROOT, else `pyenv root`), not
+    guessed from the developer's home; None without pyenv."""
+    root = os.environ.get("PYENV_ROOT")
+    pyenv = shutil.which("pyenv")
+    if not root and pyenv:
+        answer = subprocess.run([pyenv, "root"], capture_output=True, text=True, check=False)
+        root = answer.stdout.strip() if answer.returncode == 0 else None
+    versions = Path(root) / "versions" if root else None
+    return versions if versions and versions.is_dir() else None
+
+
 def tree(root: Path) -> dict[str, tuple[int, int]]:
     """Every path below root with its mode and size: a before/after snapshot."""
     snapshot = {}

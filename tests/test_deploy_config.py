@@ -895,3 +895,50 @@ def test_tools_are_found_where_ci_installs_them():
         need_tool(name, str(VENV_BIN / name))
     for name in ("nginx", "openssl", "systemd-analyze"):
         need_tool(name, shutil.which(name) or f"/usr/sbin/{name}")
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_no_comment_is_glued_to_the_line_before(invoke, tmp_path, framework):
+    """A template tag at a line's end must not eat its newline: `.../staticfiles/# (put there
+    by: ...` was one line in nginx.conf."""
+    root = make_project(tmp_path / "my-shop", framework)
+    assert deploy(invoke, root, "--domain", DOMAIN).exit_code == 0
+    glued = [
+        f"{path}: {line}"
+        for path in sorted(generated(root))
+        for line in read(root, path).splitlines()
+        if re.search(r"[^\s#'\"]# ", line)
+    ]
+    assert glued == []
+    site = read(root, "deploy/nginx/my-shop.conf")
+    if framework == "django":
+        assert "static files in /srv/my-shop/staticfiles/\n# (put there by: " in site
+
+
+def test_the_readme_names_the_files_each_target_writes(invoke, tmp_path):
+    """The README's table of deploy-config targets names the files as they are written."""
+    from webkit_cli.deploy.render import FILES
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = readme[readme.index("### `webkit deploy-config`") :]
+    readme = readme[: readme.index("\n### ", 1)]
+    rows = dict(re.findall(r"^\| `([a-z0-9]+)` \| (.+) \|$", readme, re.M))
+    assert set(rows) == set(FILES)
+    root = make_project(tmp_path / "my-shop", "flask")
+    assert deploy(invoke, root, "--domain", DOMAIN).exit_code == 0
+    written = generated(root)
+    for target, outputs in FILES.items():
+        for output in outputs:
+            # a SQLite project's deployment runs on PostgreSQL
+            path = output.path.replace("{server}", "postgres").format(
+                output="deploy", name="my-shop"
+            )
+            assert path in written, path
+            if path == "deploy/.env.example":
+                assert "also write `deploy/.env.example`" in readme
+                continue
+            shown = path.replace("my-shop", "<name>")
+            named = f"`{shown}`" in rows[target] or (
+                shown.startswith("deploy/k8s/") and f"`{shown.rsplit('/', 1)[1]}`" in rows[target]
+            )
+            assert named, (target, path, rows[target])

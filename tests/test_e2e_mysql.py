@@ -332,15 +332,18 @@ def test_database_fault_keeps_the_project_and_setup_finishes_it(
         "new", NAME, "--framework", framework, "--database-url", url, "-y", "--no-git", cwd=tmp_path
     )
     output = result.stdout + result.stderr
-    assert result.returncode == 0, output
+    # A step failed: exit 1, the project kept, the cause and the way to finish said once.
+    assert result.returncode == 1, output
     root = tmp_path / NAME
     assert (root / "pyproject.toml").is_file()
     assert (root / ".venv" / "bin" / "python").is_file()
-    assert f"warning: database step skipped: {messages[fault]}" in output
+    assert f"error: {messages[fault]}" in result.stderr
+    assert output.count(messages[fault]) == 1, output
     for other, message in messages.items():
         if other != fault:
             assert message not in output
-    assert "then run `webkit setup`" in output
+    assert f"hint: the project is kept in {root}; " in result.stderr
+    assert "then run `webkit setup`" in result.stderr
     assert "Applied the initial migration" not in output
     assert not my.exists(database)
 

@@ -17,6 +17,7 @@ import pytest
 from tests.conftest import REPO, in_venv, tree, webkit
 from webkit_cli import project as projects
 from webkit_cli.interpreters import _pyenv_candidates
+from webkit_cli.locks import read_lock
 
 pytestmark = pytest.mark.e2e
 
@@ -331,8 +332,22 @@ def test_wheel_carries_the_templates(tmp_path):
             env={**os.environ, "NO_COLOR": "1"},
         )
         assert result.returncode == 0, result.stdout + result.stderr
-        assert (work / f"{framework}-app" / "pyproject.toml").is_file()
-        assert (work / f"{framework}-app" / ".env").is_file()
+        project = work / f"{framework}-app"
+        assert (project / "pyproject.toml").is_file()
+        assert (project / ".env").is_file()
+        # pip compiled the template's .py files as it installed the wheel: none of that
+        # bytecode is listed by --dry-run or reaches a project.
+        assert not list(project.rglob("__pycache__")), "bytecode copied from the template"
+        plan = subprocess.run(
+            [str(venv / "bin" / "webkit"), "new", "x-app", "-f", framework, "--dry-run"],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+        assert plan.returncode == 0, plan.stderr
+        assert ".pyc" not in plan.stdout and "__pycache__" not in plan.stdout
 
 
 def test_exported_database_url_does_not_redirect_a_sqlite_project(tmp_path):
@@ -349,3 +364,85 @@ def test_exported_database_url_does_not_redirect_a_sqlite_project(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Applied the initial migration" in result.stdout
     assert list((tmp_path / "app" / "instance").glob("*.db"))
+
+
+def test_a_moved_project_gets_a_new_venv_from_setup(tmp_path):
+    """A venv does not move: its scripts name the old place's Python. serve says so, and setup
+    recreates .venv instead of calling it healthy."""
+    result = webkit("new", "mover", "--no-git", "-y", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (tmp_path / "elsewhere").mkdir()
+    root = tmp_path / "elsewhere" / "moved"
+    (tmp_path / "mover").rename(root)
+
+    serve = webkit("serve", "--port", "0", cwd=root, timeout=60)
+    assert serve.returncode == 1, serve.stdout + serve.stderr
+    old = tmp_path / "mover" / ".venv"
+    assert f"error: the project's .venv is from another folder, {old}" in serve.stderr
+    assert "webkit setup" in serve.stderr
+
+    setup = webkit("setup", cwd=root)
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    assert "Created .venv with Python" in setup.stdout and str(old) in setup.stdout
+    assert "Nothing to do" not in setup.stdout
+    tests = subprocess.run(
+        [str(root / ".venv" / "bin" / "pytest"), "-q", "-p", "no:cacheprovider"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert tests.returncode == 0, tests.stdout[-2000:] + tests.stderr[-2000:]
+    again = webkit("setup", cwd=root)
+    assert "Nothing to do" in again.stdout, again.stdout + again.stderr
+
+
+@pytest.mark.parametrize("installer", ["uv", "pip"])
+def test_setup_upgrade_keeps_the_dev_tools_out_of_the_runtime_lock(tmp_path, installer):
+    """requirements.lock is what the Dockerfile installs: the runtime dependencies only, also
+    when `setup --upgrade` rewrites it in a .venv that holds the dev group."""
+    made = webkit("new", "upgrader", "--installer", installer, "--no-git", "-y", cwd=tmp_path)
+    assert made.returncode == 0, made.stdout + made.stderr
+    root = tmp_path / "upgrader"
+    dev_tools = {"pytest", "pytest-cov", "coverage", "ruff", "pluggy", "iniconfig"}
+
+    def names(lock: str) -> set[str]:
+        return {pin.split("==")[0].lower() for pin in read_lock(root / lock)}
+
+    assert not names("requirements.lock") & dev_tools
+    result = webkit("setup", "--upgrade", "--installer", installer, cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    runtime, everything = names("requirements.lock"), names("requirements-dev.lock")
+    assert not runtime & dev_tools, runtime & dev_tools
+    assert {"flask", "gunicorn", "sqlalchemy"} <= runtime
+    assert dev_tools <= everything and runtime <= everything
+    tests = in_venv(root, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0, tests.stdout[-2000:]
+
+
+@pytest.mark.parametrize("skipped", ["--no-git", "--no-install"])
+def test_setup_does_later_what_new_skipped(tmp_path, skipped):
+    """README: --no-venv, --no-install, --no-git skip those steps and `webkit setup` does them
+    later, git included: the repository, or the lock files a later install writes, committed."""
+    made = webkit("new", "later", skipped, "-y", cwd=tmp_path)
+    assert made.returncode == 0, made.stdout + made.stderr
+    root = tmp_path / "later"
+    setup = webkit("setup", cwd=root)
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    done = {"--no-git": "Created the git repository with a first commit"}
+    assert done.get(skipped, "Committed requirements.lock and requirements-dev.lock") in (
+        setup.stdout
+    )
+
+    def git(*args: str) -> str:
+        ran = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+        assert ran.returncode == 0, ran.stderr
+        return ran.stdout
+
+    tracked = git("ls-files").split()
+    assert {"requirements.lock", "requirements-dev.lock", "pyproject.toml"} <= set(tracked)
+    assert ".env" not in tracked
+    assert git("status", "--porcelain") == ""
+    again = webkit("setup", cwd=root)
+    assert "Nothing to do" in again.stdout, again.stdout + again.stderr
+    assert len(git("log", "--oneline").splitlines()) == (1 if skipped == "--no-git" else 2)

@@ -386,15 +386,18 @@ def test_database_fault_keeps_the_project_and_setup_finishes_it(
         "new", NAME, "--framework", framework, "--database-url", url, "-y", "--no-git", cwd=tmp_path
     )
     output = result.stdout + result.stderr
-    assert result.returncode == 0, output
+    # A step failed: exit 1, the project kept, the cause and the way to finish said once.
+    assert result.returncode == 1, output
     root = tmp_path / NAME
     assert (root / "pyproject.toml").is_file()
     assert (root / ".venv" / "bin" / "python").is_file()
-    assert f"warning: database step skipped: {messages[fault]}" in output
+    assert f"error: {messages[fault]}" in result.stderr
+    assert output.count(messages[fault]) == 1, output
     for other, message in messages.items():
         if other != fault:
             assert message not in output
-    assert "then run `webkit setup`" in output
+    assert f"hint: the project is kept in {root}; " in result.stderr
+    assert "then run `webkit setup`" in result.stderr
     assert "Applied the initial migration" not in output
     assert "webkit setup" in result.stdout.split("Next steps:")[1]
     assert not pg.exists(database)
@@ -413,3 +416,35 @@ def test_database_fault_keeps_the_project_and_setup_finishes_it(
     assert "Applied pending migrations" in fixed.stdout
     table = TABLE[framework]
     assert pg.sql("SELECT to_regclass(%s)::text", table, database=database) == [[table]]
+
+
+def test_serve_names_a_login_that_fails_rather_than_unapplied_migrations(
+    pg: Postgres, tmp_path: Path
+):
+    """The role does not exist: `webkit serve` says so, where it used to say the database had
+    unapplied migrations and suggest --migrate."""
+    role = f"{PREFIX}ghost"
+    url = pg.url(f"{PREFIX}ghost_db", user=role, password="")
+    made = webkit("new", NAME, "-f", "flask", "--database-url", url, "-y", "--no-git", cwd=tmp_path)
+    assert made.returncode == 1, made.stdout + made.stderr  # the database step failed
+    root = tmp_path / NAME
+    server = Server(root)
+    try:
+        server.wait_ready()
+        deadline = time.monotonic() + 60
+        while "warning:" not in server.output() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+    finally:
+        server.stop()
+    output = server.output()
+    assert "unapplied migrations" not in output, output
+    lines = output.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("warning:"))
+    assert f'role "{role}" does not exist' in lines[at], output
+    assert "hint: fix DATABASE_URL in .env" in lines[at + 1], output
+
+    migrate = webkit("serve", "--migrate", "--port", "0", cwd=root, timeout=120)
+    assert migrate.returncode == 1, migrate.stdout + migrate.stderr
+    assert f'role "{role}" does not exist' in migrate.stderr
+    assert "sqlalche.me" not in migrate.stderr

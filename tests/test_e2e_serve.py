@@ -355,3 +355,71 @@ def test_setup_flag_repairs_a_missing_venv_before_serving(tmp_path_factory):
         assert status == 200
     finally:
         server.stop()
+
+
+# What a user sees of the look, read from the browser's computed styles.
+LOOK = """() => {
+  const style = (selector, ...names) => {
+    const found = getComputedStyle(document.querySelector(selector));
+    return names.map((name) => found.getPropertyValue(name));
+  };
+  return {
+    body: style("body", "background-color", "color", "font-family", "line-height"),
+    header: style(".site-header", "background-color", "border-bottom", "padding"),
+    brand: style(".brand", "color", "font-weight"),
+    main: style("main", "max-width", "margin-top"),
+    input: style("#item-name", "border", "border-radius", "padding"),
+    button: style("#item-form [type=submit]", "background-color", "color", "border-radius"),
+  };
+}"""
+
+
+def test_both_projects_share_one_look(tmp_path_factory):
+    """One small design for both: the same styles on the same page, the same icon (the
+    Django admin's pages too), and, with no items yet, a line saying so instead of an empty
+    box."""
+    chromium = need_tool("chromium", "/usr/bin/chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    looks, icons = {}, {}
+    for framework in ("flask", "django"):
+        where = tmp_path_factory.mktemp(f"look-{framework}")
+        made = subprocess.run(
+            [sys.executable, "-m", "webkit_cli", "new", "looks", "-f", framework, "--no-git", "-y"],
+            cwd=where,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        assert made.returncode == 0, made.stdout + made.stderr
+        server = Server(where / "looks")
+        try:
+            server.wait_ready()
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+                try:
+                    page = browser.new_page()
+                    page.goto(server.url + "/", wait_until="networkidle")
+                    expect(page.locator(".item-list__empty")).to_have_text("No items yet.")
+                    expect(page.locator(".item-list__empty")).to_be_visible()
+                    expect(page.locator("#item-list")).to_be_hidden()  # no empty box
+                    looks[framework] = page.evaluate(LOOK)
+                    icon = page.locator("link[rel=icon]").get_attribute("href")
+                    page.screenshot(path=str(ARTIFACTS / f"look-{framework}-empty.png"))
+                    page.fill("#item-name", "First")
+                    page.locator("#item-form [type=submit]").click()
+                    expect(page.locator("#item-list li", has_text="First")).to_be_visible()
+                    expect(page.locator(".item-list__empty")).to_be_hidden()
+                    if framework == "django":  # the admin: its pages name the icon too
+                        page.goto(server.url + "/manage/login/", wait_until="networkidle")
+                        admin_icon = page.locator("link[rel=icon]").get_attribute("href")
+                        assert admin_icon == icon
+                finally:
+                    browser.close()
+            status, _, body = fetch(server.url + icon)
+            assert status == 200
+            icons[framework] = body
+        finally:
+            server.stop()
+    assert looks["flask"] == looks["django"]
+    assert icons["flask"] == icons["django"]

@@ -101,8 +101,10 @@ def test_an_unreachable_database_server_keeps_the_project_for_setup(tmp_path, ur
     output = result.stdout + result.stderr
     assert "Traceback" not in output
     root = tmp_path / "shop"
-    assert f"warning: database step skipped: {where}" in output
-    assert "then run `webkit setup`" in output
+    assert result.returncode == 1, output
+    assert f"error: {where}" in result.stderr
+    assert f"the project is kept in {root}" in result.stderr
+    assert "then run `webkit setup`" in result.stderr
     assert (root / "requirements-dev.lock").is_file()  # every other step was done
     again = webkit("setup", cwd=root)
     assert again.returncode == 1
@@ -399,7 +401,7 @@ def test_unwritable_temporary_directory_is_a_clear_error(invoke, tmp_path, monke
     def denied(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr("tempfile.mkdtemp", denied)
+    monkeypatch.setattr(scaffold.os, "mkdir", denied)  # the staging folder beside the target
     result = invoke("new", "shop", "--no-venv", "--no-git", "-y", "-o", tmp_path)
     assert result.exit_code == 2, result.output
     assert f"error: cannot write in {tmp_path}: Permission denied" in result.stderr

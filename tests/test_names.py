@@ -47,8 +47,8 @@ def test_accepted_names(name, distribution, package):
         ("café", "non-ASCII", "letters"),
         ("x" * 65, "65 characters", "shorter"),
         ("{{7*7}}", "contains", "letters"),
-        ("shop.io", "contains .", "letters"),
-        ("a'b", "contains '", "letters"),
+        ("shop.io", "contains '.': only letters, digits, '-' and '_' are allowed", "letters"),
+        ("a'b", 'contains "\'"', "letters"),
         ("tab\there", "whitespace", "letters"),
         ("nul\x00x", "contains", "letters"),
     ],
@@ -69,3 +69,12 @@ def test_suggestions_are_themselves_valid():
             names.validate(bad)
         suggestion = excinfo.value.hint.split("'")[1]
         assert names.validate(suggestion).package.isidentifier()
+
+
+def test_a_refused_name_is_shown_as_typed():
+    with pytest.raises(UsageError) as refused:
+        names.validate("für-shop")
+    assert "'für-shop'" in refused.value.message
+    with pytest.raises(UsageError) as refused:
+        names.validate("a\x1bb")
+    assert "'a\\x1bb'" in refused.value.message  # what a terminal would act on stays escaped

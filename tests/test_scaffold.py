@@ -64,7 +64,7 @@ def test_unwritable_parent_is_a_usage_error(tmp_path, monkeypatch):
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("tempfile.mkdtemp", denied)
+    monkeypatch.setattr(scaffold.os, "mkdir", denied)  # the staging folder beside the target
     with pytest.raises(UsageError, match=r"cannot write in .*Permission denied"):
         scaffold.render(TINY, VALUES, tmp_path / "my-app")
     assert list(tmp_path.iterdir()) == []
@@ -177,3 +177,39 @@ def test_a_feature_adds_its_overlay_and_its_fragments_only_when_on(tmp_path):
     assert (
         scaffold.render_one(FEATURED, values, "README.md") == (featured / "README.md").read_text()
     )
+
+
+def test_bytecode_beside_the_template_never_reaches_the_project(tmp_path):
+    """pip compiles every .py file of the wheel it installs, the template's too: those .pyc
+    files (of sources with Jinja in them) are no part of the template."""
+    import shutil
+
+    template = tmp_path / "template"
+    shutil.copytree(TINY, template)
+    inner = next(p for p in template.iterdir() if p.is_dir())
+    for folder in (template, inner):
+        cache = folder / "__pycache__"
+        cache.mkdir()
+        (cache / "module.cpython-311.pyc").write_bytes(b"\xa7\r\r\n" + bytes(range(200)))
+    assert scaffold.preview(template, VALUES) == [".env", "README.md"]
+    target = tmp_path / "my-app"
+    scaffold.render(template, VALUES, target)
+    assert sorted(p.name for p in target.rglob("*")) == [".env", "README.md"]
+
+
+def test_ctrl_c_just_as_the_staging_folder_is_made_leaves_nothing(tmp_path, monkeypatch):
+    """A Ctrl-C handled right after mkdir(2) returned, before Python has the folder's name
+    back (seen under load in test_faults), must not leave the staging folder behind."""
+    import os
+
+    real_mkdir = os.mkdir
+
+    def mkdir_then_interrupted(path, *args, **kwargs):
+        real_mkdir(path, *args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "mkdir", mkdir_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        scaffold.render(TINY, VALUES, tmp_path / "my-app")
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []

@@ -460,3 +460,65 @@ def test_add_refuses_bad_input_and_changes_nothing(invoke, make, args, message):
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert snapshot(root) == before
+
+
+@pytest.mark.parametrize("where", ["merge", "install"])
+def test_ctrl_c_before_or_after_the_files_are_written_leaves_the_repository_as_it_was(
+    invoke, make, release, monkeypatch, where
+):
+    """Ctrl-C while the merge runs (in scratch) or while the steps after it run (the install,
+    the migration): the project is as it was, and no update is left pending."""
+    from webkit_cli import environment, updating
+
+    root = make()
+    release("flask", lambda t: edit(t / CONFIG, LOG_LINE, LOG_LINE + "        self.X = 1\n"))
+    before = snapshot(root)
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    if where == "merge":
+        monkeypatch.setattr(updating, "_settle", interrupt)
+        result = invoke("update", cwd=root)
+    else:
+        monkeypatch.setattr(environment, "dependency_sets", lambda proj: ([], []))
+        monkeypatch.setattr("webkit_cli.commands._record_change._install_and_migrate", interrupt)
+        monkeypatch.setattr("webkit_cli.virtualenvs.venv_problem", lambda python: None)
+        result = invoke("update", cwd=root)
+        assert "the update is undone" in result.output
+    assert result.exit_code == 130
+    assert snapshot(root) == before
+    assert not (root / ".git/webkit/update.json").exists()
+
+
+def test_an_untracked_file_where_the_template_adds_one_is_never_overwritten(invoke, make, release):
+    root = make()
+    (root / "CHANGELOG.md").write_text("my own notes, not committed\n")
+    release(
+        "flask",
+        lambda t: (t / "{{cookiecutter.project_slug}}/CHANGELOG.md").write_text("# Changes\n"),
+    )
+    before = snapshot(root)
+    result = update(invoke, root)
+    assert result.exit_code == 2, result.output
+    assert "the template adds CHANGELOG.md, and the project has an untracked file there" in (
+        result.output
+    )
+    assert snapshot(root) == before
+    assert (root / "CHANGELOG.md").read_text() == "my own notes, not committed\n"
+
+
+def test_a_project_without_env_gets_no_env_from_an_update(invoke, make, release):
+    """A fresh clone has no .env (it holds secrets): an update that adds a setting must not
+    create one with placeholder values."""
+    root = make()
+    (root / ".env").unlink()
+    release(
+        "flask",
+        lambda t: edit(
+            t / "{{cookiecutter.project_slug}}/.env", "LOG_LEVEL=INFO", "LOG_LEVEL=INFO\nNEW_KEY=1"
+        ),
+    )
+    result = update(invoke, root)
+    assert result.exit_code == 0, result.output
+    assert not (root / ".env").exists()

@@ -41,7 +41,8 @@ def head_file(relative: str) -> bytes | None:
 
 def export_head(framework: str, into: Path) -> Path:
     archive = subprocess.run(
-        ["git", "archive", "--format=tar", "HEAD", f"templates/{framework}"],
+        # all of templates/: a template's files may be links to templates/shared/
+        ["git", "archive", "--format=tar", "HEAD", "templates"],
         cwd=REPO,
         capture_output=True,
         check=True,

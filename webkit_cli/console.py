@@ -5,6 +5,7 @@ rich is imported lazily so that `webkit --help` stays cheap.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -42,7 +43,18 @@ def configure(*, verbosity: int, no_color: bool, debug: bool) -> None:
 def _make(stderr: bool) -> Console:
     from rich.console import Console
 
-    return Console(
+    class Output(Console):
+        def on_broken_pipe(self) -> None:
+            # The reader went away (`webkit new shop --dry-run | head`): no error, and the
+            # command still finishes its work. rich's own handler exits with status 1.
+            self.quiet = True
+            stream = sys.stderr if stderr else sys.stdout
+            with contextlib.suppress(OSError, ValueError):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, stream.fileno())  # Python's last flush goes there too
+                os.close(devnull)
+
+    return Output(
         stderr=stderr,
         no_color=not settings.color,
         highlight=False,
@@ -90,14 +102,14 @@ def success(message: str) -> None:
 def warning(message: str, hint: str | None = None) -> None:
     err().print(f"[yellow]warning:[/yellow] {escape(_one_line(message))}")
     if hint:
-        err().print(f"  [dim]hint:[/dim] {escape(_one_line(hint))}")
+        err().print(f"  [dim]hint:[/dim] {escape(runnable(_one_line(hint)))}")
 
 
 def error(message: str, hint: str | None = None) -> None:
     # One line for what went wrong, one for what to do. Newlines inside a message would break that.
     err().print(f"[bold red]error:[/bold red] {escape(_one_line(message))}")
     if hint:
-        err().print(f"  [dim]hint:[/dim] {escape(_one_line(hint))}")
+        err().print(f"  [dim]hint:[/dim] {escape(runnable(_one_line(hint)))}")
 
 
 def _one_line(text: str) -> str:
@@ -109,6 +121,38 @@ def raw(text: str) -> None:
     import for it."""
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
+
+
+def webkit_command() -> str:
+    """How the user runs webkit from a shell: `webkit` when that is on PATH, else the path the
+    user ran it by (~ for the home folder), so that the commands webkit prints work as shown."""
+    import re
+    import shutil
+
+    script = sys.argv[0] if sys.argv else ""
+    if os.path.basename(script) != "webkit" or os.sep not in script:
+        return "webkit"  # `python -m webkit_cli`, or run as `webkit` from PATH
+    on_path = shutil.which("webkit")
+    try:
+        if on_path and os.path.samefile(on_path, script):
+            return "webkit"
+    except OSError:
+        pass
+    path = os.path.abspath(script)
+    home = os.path.expanduser("~").rstrip(os.sep)
+    if home and path.startswith(home + os.sep):
+        path = "~" + path[len(home) :]
+    if re.fullmatch(r"[\w@%+=:,./~-]+", path):
+        return path
+    import shlex
+
+    return shlex.quote(os.path.abspath(script))
+
+
+def runnable(text: str) -> str:
+    """`text` with each `webkit ...` command written as the user can run it."""
+    command = webkit_command()
+    return text if command == "webkit" else text.replace("`webkit ", f"`{command} ")
 
 
 def print_obj(obj: Any) -> None:

@@ -3,12 +3,14 @@ migrate."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from webkit_cli import bytecode, installers, locks, runner
+from webkit_cli import bytecode, installers, locks, runner, virtualenvs
 from webkit_cli.errors import StepFailed
 from webkit_cli.project import Project
+from webkit_cli.virtualenvs import INCOMPLETE_MARKER
 
 
 def _lock_differs(project: Project, installer: installers.Installer) -> bool:
@@ -109,7 +111,10 @@ def install_dev(
 def install_from_pyproject(
     project: Project, installer: installers.Installer, *, upgrade: bool = False
 ) -> int:
-    """Install runtime then dev dependencies; write both lock files. Returns the package count."""
+    """Install runtime then dev dependencies; write both lock files. Returns the package count.
+
+    In a fresh .venv only: requirements.lock is what .venv holds after the runtime install, so
+    anything there before (the dev group, a dependency since removed) would be locked too."""
     install_runtime(project, installer, upgrade=upgrade)
     return install_dev(project, installer, upgrade=upgrade)
 
@@ -200,13 +205,66 @@ def _run_in_project(project: Project, argv: tuple[str, ...], timeout: float) -> 
     )
 
 
+class CheckFailed(StepFailed):
+    """The check for unapplied migrations could not tell: the project or its database failed."""
+
+
+# The last line of a Python traceback: the exception, "module.Type: message".
+_EXCEPTION = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Warning|Interrupt)): (.+)$")
+# What the database drivers put before the cause: "(psycopg.OperationalError) connection
+# failed: connection to server at "h", port p failed: FATAL:  role "x" does not exist".
+_DRIVER_PREFIXES = re.compile(
+    r"^(\([\w.]+\) )?(connection (failed|is bad): )?"
+    r"(connection to server (at|on) .*? failed: )?((FATAL|ERROR): +)?"
+)
+_CONNECTION_ERRORS = ("OperationalError", "InterfaceError")
+
+
+def _exception(output: str) -> tuple[str, str] | None:
+    """(type, message) of the exception that ended a Python traceback in `output`, or None."""
+    if "Traceback (most recent call last):" not in output:
+        return None
+    last = output.rsplit("Traceback (most recent call last):", 1)[1]
+    for line in last.splitlines():
+        match = _EXCEPTION.match(line)
+        if match:
+            return match[1].rsplit(".", 1)[-1], _DRIVER_PREFIXES.sub("", match[2]).strip()
+    return None
+
+
+def _failure(what: str, result: runner.Result) -> StepFailed:
+    """What went wrong in a command of the project: the exception that ended it when it is a
+    Python traceback (its last line may be a footnote, such as SQLAlchemy's link), else the
+    last message of its output."""
+    exception = _exception(result.output)
+    if exception is None:
+        return StepFailed(
+            f"{what} failed: {result.tail()}",
+            "fix the cause (run with --verbose for the whole output), then run `webkit setup`",
+        )
+    kind, message = exception
+    if kind in _CONNECTION_ERRORS:
+        return CheckFailed(
+            f"cannot connect to the database: {message}",
+            "fix DATABASE_URL in .env (or start the database server), then run `webkit setup`",
+        )
+    return CheckFailed(
+        f"{what} failed: {kind}: {message}",
+        "fix the cause (run with --verbose for the whole output), then run `webkit setup`",
+    )
+
+
 def migrations_pending(project: Project) -> bool:
     """Whether the database lacks migrations. A check killed by a signal (the Ctrl-C or the
-    stop of a server started moments ago) tells nothing: StepFailed, not "pending"."""
+    stop of a server started moments ago) tells nothing: StepFailed, not "pending". A check that
+    ended in an exception (a database that refuses the login, an app that does not import) is
+    not "pending" either: CheckFailed, with that exception."""
     fw = project.framework
     result = _run_in_project(project, fw.pending_migrations, timeout=120)
     if result.returncode < 0:
         raise StepFailed("the check for unapplied migrations was stopped before it finished")
+    if not result.ok and _exception(result.output) is not None:
+        raise _failure("checking for unapplied migrations", result)
     if fw.up_to_date_marker is not None:
         return not (result.ok and fw.up_to_date_marker in result.output)
     return not result.ok
@@ -215,10 +273,7 @@ def migrations_pending(project: Project) -> bool:
 def migrate(project: Project) -> None:
     result = _run_in_project(project, project.framework.migrate, timeout=300)
     if not result.ok:
-        raise StepFailed(
-            f"applying the migrations failed: {result.tail()}",
-            "fix the cause (run with --verbose for the whole output), then run `webkit setup`",
-        )
+        raise _failure("applying the migrations", result)
 
 
 def prepare_database(project: Project):
@@ -253,3 +308,41 @@ def merge_migration_heads(project: Project) -> bool:
             "merge them by hand (see the framework's docs), then run `webkit setup`",
         )
     return "No conflicts detected" not in result.output
+
+
+def relock(project: Project, installer: installers.Installer, interpreter) -> int:
+    """pyproject.toml's dependencies changed (an update, a feature added): a fresh .venv with
+    them, keeping each locked version where it still fits, and both lock files written from it.
+    Fresh, because a freeze of the old one would lock what it holds besides (the dev group in
+    requirements.lock, packages no longer asked for). Returns the package count."""
+    old = {
+        path: path.read_text(encoding="utf-8") if path.is_file() else ""
+        for path in (project.lock_file, project.dev_lock_file)
+    }
+    virtualenvs.create_venv(interpreter, project.venv, pip=not installer.installs_pip)
+    seed = installers.SEED_PACKAGES if installer.installs_pip else ()
+    _install_keeping(project, installer, [*project.dependencies, *seed], old[project.lock_file])
+    _write_runtime_lock(project, installer, installer.freeze(project.python, project.root))
+    _install_keeping(project, installer, project.dev_dependencies, old[project.dev_lock_file])
+    return _write_dev_lock(project, installer)
+
+
+def _install_keeping(
+    project: Project, installer: installers.Installer, wanted: list[str], lock: str
+) -> None:
+    """Install `wanted` with the versions of `lock` as constraints (a package it does not need
+    is not installed for them); without them when they no longer fit."""
+    if not wanted:
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="webkit-relock-") as scratch:
+        constraints = Path(scratch) / "constraints.txt"
+        pins = [line for line in lock.splitlines() if "==" in line and not line.startswith("#")]
+        constraints.write_text("".join(f"{pin}\n" for pin in pins), encoding="utf-8")
+        try:
+            installer.install(project.python, [*wanted, "-c", str(constraints)], project.root)
+            return
+        except StepFailed:  # no resolution within them: nothing was installed
+            (project.venv / INCOMPLETE_MARKER).unlink(missing_ok=True)
+    installer.install(project.python, wanted, project.root)

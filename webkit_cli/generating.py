@@ -15,7 +15,7 @@ from pathlib import Path
 
 from webkit_cli import apps, resources, template_store, updating, worktree
 from webkit_cli.errors import UsageError
-from webkit_cli.gitrepo import Repo
+from webkit_cli.git import Repo
 from webkit_cli.project import Project
 from webkit_cli.record import Record
 

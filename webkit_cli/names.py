@@ -48,6 +48,11 @@ class ProjectNames:
         return self.name
 
 
+def _shown(text: str) -> str:
+    """`text` as typed, with what a terminal would not show (control characters) escaped."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def _suggest(package: str) -> str:
     return f"my-{package.replace('_', '-')}"
 
@@ -57,7 +62,7 @@ def validate(name: str) -> ProjectNames:
     hint_rule = "use letters, digits, '-' and '_', starting with a letter, e.g. 'my-shop'"
     if not name or not name.strip():
         raise UsageError("the project name is empty", hint_rule)
-    shown = name.encode("unicode_escape").decode("ascii")
+    shown = _shown(name)
     if name != name.strip() or any(c.isspace() for c in name):
         raise UsageError(f"project name '{shown}' contains whitespace", hint_rule)
     if "/" in name or "\\" in name or name in {".", ".."}:
@@ -74,8 +79,12 @@ def validate(name: str) -> ProjectNames:
         )
     if not _ALLOWED.fullmatch(name):
         bad = sorted({c for c in name if not re.fullmatch(r"[A-Za-z0-9_-]", c)})
-        shown_bad = " ".join(repr(c)[1:-1] for c in bad)
-        raise UsageError(f"project name '{shown}' contains {shown_bad}", hint_rule)
+        shown_bad = " ".join(f'"{c}"' if c == "'" else f"'{_shown(c)}'" for c in bad)
+        raise UsageError(
+            f"project name '{shown}' contains {shown_bad}: only letters, digits, '-' and '_' "
+            "are allowed",
+            hint_rule,
+        )
     if not name[0].isalpha():
         what = "a digit" if name[0].isdigit() else f"'{name[0]}'"
         suggestion = "my-" + name.lstrip("-_")

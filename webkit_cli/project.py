@@ -153,10 +153,10 @@ def find(start: Path | None = None) -> Project:
     if plain is not None:
         raise UsageError(
             f"{plain / 'pyproject.toml'} has no [tool.webkit] table, so this is not a webkit project",
-            "run webkit inside a project made by `webkit new`, or create one: webkit new NAME",
+            "run webkit inside a project made by `webkit new`, or create one: `webkit new NAME`",
         )
     raise UsageError(
         f"{start} is not inside a webkit project (no pyproject.toml with [tool.webkit] here "
         "or above)",
-        "cd into a project made by `webkit new`, or create one: webkit new NAME",
+        "cd into a project made by `webkit new`, or create one: `webkit new NAME`",
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import functools
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -32,6 +33,10 @@ FEATURES_DIR = "templates/features"
 # likewise a generated app's, with `app`; and once, when there is either, what they share.
 OVERLAYS = {"_resources": ("templates/resource", "resource"), "_apps": ("templates/app", "app")}
 GENERATED_DIR = "templates/generated"
+# pip compiles every .py file of a wheel it installs, the template's own too (sources with Jinja
+# in them): that bytecode is no part of any project. Copied without a look (cookiecutter would
+# sniff each file), then removed from the render.
+BYTECODE_DIR = "__pycache__"
 
 
 def template_dir(name: str) -> Path:
@@ -63,6 +68,8 @@ def _plain_files(template: Path) -> tuple[str, ...]:
         return ()
     plain = []
     for path in sorted(root.rglob("*")):
+        if BYTECODE_DIR in path.relative_to(root).parts:
+            continue
         try:
             data = path.read_bytes() if path.is_file() and not path.is_symlink() else None
         except OSError:
@@ -154,7 +161,11 @@ def render_context(template: Path, values: dict[str, Any]) -> dict[str, Any]:
         "bytecode_cache": _compiled_templates(),
     }
     copy_only = context["cookiecutter"].get("_copy_without_render", [])
-    context["cookiecutter"]["_copy_without_render"] = [*copy_only, *_plain_files(template)]
+    context["cookiecutter"]["_copy_without_render"] = [
+        *copy_only,
+        *_plain_files(template),
+        f"*{BYTECODE_DIR}",
+    ]
     context["cookiecutter"]["_template"] = str(template)
     context["cookiecutter"]["_repo_dir"] = str(template)
     return context
@@ -199,6 +210,9 @@ def _generate(template: Path, values: dict[str, Any], output_dir: Path) -> Path:
                     _lay(Path(layer), rendered, extra)
     except CookiecutterException as exc:
         raise _template_bug(exc) from exc
+    for cache in sorted(rendered.rglob(BYTECODE_DIR), reverse=True):
+        if cache.is_dir() and not cache.is_symlink():
+            shutil.rmtree(cache)
     for name in SECRET_FILES:
         secret = rendered / name
         if secret.is_file():
@@ -232,24 +246,32 @@ def _overlay_context(
     """The base render's context, with the overlay's own plain files copied as they are, and
     `extra` variables (the resource or app it renders)."""
     cookiecutter = dict(context["cookiecutter"])
-    cookiecutter["_copy_without_render"] = list(_plain_files(overlay))
+    cookiecutter["_copy_without_render"] = [*_plain_files(overlay), f"*{BYTECODE_DIR}"]
     cookiecutter["_template"] = cookiecutter["_repo_dir"] = str(overlay)
     return {**context, "cookiecutter": cookiecutter, **extra}
 
 
 @contextmanager
 def _temporary_sibling(target: Path) -> Iterator[Path]:
+    # The name is chosen before the folder is made, so that the cleanup knows it even when a
+    # Ctrl-C is handled right after mkdir(2) (tempfile.mkdtemp would not have returned it yet).
+    staging = target.parent / f".{target.name}.webkit-{secrets.token_hex(8)}"
+    theirs = False  # the name was taken: by someone else's folder, never ours to remove
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.webkit-", dir=target.parent))
-    except OSError as exc:
-        raise UsageError(
-            f"cannot write in {target.parent}: {exc.strerror}",
-            "choose a directory you can write to with --output-dir",
-        ) from None
-    try:
+        try:
+            os.mkdir(staging, 0o700)
+        except FileExistsError:
+            theirs = True
+            raise UsageError(f"{staging} is in the way", "remove it, then run again") from None
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write in {target.parent}: {exc.strerror}",
+                "choose a directory you can write to with --output-dir",
+            ) from None
         yield staging
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if not theirs:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def render(template: Path, values: dict[str, Any], target: Path) -> Path:

@@ -34,9 +34,9 @@ from pathlib import Path
 
 from webkit_cli import pristine
 from webkit_cli.errors import StepFailed, UsageError
-from webkit_cli.gitrepo import Entry, Repo, ls_stage
+from webkit_cli.git import Entry, Repo, ls_stage
 from webkit_cli.project import Project
-from webkit_cli.record import Record
+from webkit_cli.record import PLACEHOLDER_SECRETS, Record
 
 # The first commit of a project made by `webkit new`: its tree is the untouched render.
 INITIAL_COMMIT = "Initial commit from webkit new"
@@ -77,7 +77,6 @@ class State:
     added: list[str]  # of those, the ones HEAD does not have
     deleted: list[str]
     env_backup: str | None = None  # a copy of .env from before, when the update changed it
-    record: dict = field(default_factory=dict)  # the record after the update
     dependencies: list = field(default_factory=list)  # runtime and dev requirements before it
 
     @classmethod
@@ -210,12 +209,16 @@ def _env_additions(project: Project, rendered: Path, result: Merge) -> None:
     """The settings of the new render's .env that the project's .env lacks."""
     from dotenv import dotenv_values
 
-    new_env = rendered / ".env"
-    if not new_env.is_file():
-        return
-    have = dotenv_values(project.root / ".env") if (project.root / ".env").is_file() else {}
+    new_env, env_file = rendered / ".env", project.root / ".env"
+    if not new_env.is_file() or not env_file.is_file():
+        return  # no .env here (a fresh clone): `webkit setup` and .env.example make it
+    have = dotenv_values(env_file)
     wanted = dotenv_values(new_env)
-    result.env_keys = [key for key in wanted if key not in have]
+    result.env_keys = [
+        key
+        for key, value in wanted.items()
+        if key not in have and (value or "") not in PLACEHOLDER_SECRETS.values()
+    ]
     result.new_env = new_env
     result.env_values = {key: value or "" for key, value in wanted.items()}
 
@@ -276,7 +279,6 @@ def apply(
     project: Project,
     result: Merge,
     label: str,
-    record: Record,
     env_set: dict[str, str] | None = None,
 ) -> State:
     """Copy the merge into the project (files and index) and record it; set `env_set` in .env
@@ -284,9 +286,18 @@ def apply(
     as it was before."""
     head = repo.head()
     added = [p for p, how in result.changed.items() if how == "added"]
+    in_the_way = [
+        p for p in added if (project.root / p).exists() or (project.root / p).is_symlink()
+    ]
+    if in_the_way:
+        raise UsageError(
+            f"the template adds {', '.join(in_the_way)}, and the project has an untracked file "
+            "there",
+            "move it away (or commit it), then run the command again; nothing was changed",
+        )
     deleted = [p for p, how in result.changed.items() if how == "deleted"]
     written = sorted(p for p in result.changed if p not in deleted)
-    state = State(head, label, written, added, deleted, record=_record_dict(record))
+    state = State(head, label, written, added, deleted)
     env_file = project.root / ".env"
     if env_file.is_file():
         backup = repo.dir / "webkit" / "env.backup"
@@ -313,17 +324,6 @@ def apply(
         abort(repo, project)
         raise
     return state
-
-
-def _record_dict(record: Record) -> dict:
-    return {
-        "framework": record.framework,
-        "package": record.package,
-        "template_version": record.template_version,
-        "answers": dict(record.answers),
-        "features": {k: dict(v) for k, v in record.features.items()},
-        "resources": [dict(r) for r in record.resources],
-    }
 
 
 def _copy(source: Path, destination: Path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -181,9 +183,10 @@ class VenvAhead:
             child.wait()
 
 
-def venv_problem(python: Path, *, run: bool = True) -> str | None:
+def venv_problem(python: Path, *, run: bool = True, moved: bool = True) -> str | None:
     """What is wrong with the venv of `python`, in words that follow ".venv is", or None.
-    run=False: without starting its Python (a few files looked at, where `run` costs 20 ms)."""
+    run=False: without starting its Python (a few files looked at, where `run` costs 20 ms).
+    moved=False: a venv made in another folder (see moved_from) is no problem here."""
     venv = python.parent.parent
     if not venv.exists():
         return "missing"
@@ -194,6 +197,42 @@ def venv_problem(python: Path, *, run: bool = True) -> str | None:
         return "broken"
     if (venv / INCOMPLETE_MARKER).exists():
         return "left half-installed by an install that did not finish"
+    made_for = moved_from(venv) if moved else None
+    if made_for is not None:
+        return f"from another folder, {made_for} (the project was moved or copied since)"
+    return None
+
+
+# The Python a console script runs: `#!/path/bin/python`, or pip's and uv's form for a path too
+# long or odd for a shebang line: `#!/bin/sh`, then `'''exec' '/path/bin/python' "$0" "$@"`.
+_SCRIPT_PYTHON = re.compile(rb"^(?:#!|'''exec' )'?(/[^'\n]*?/python[0-9.]*)'?(?:\s|$)", re.M)
+
+
+def moved_from(venv: Path) -> Path | None:
+    """The venv whose Python `venv`'s console scripts run, when it is another folder's. A venv
+    does not move: each script names its Python by absolute path, so in a project moved or
+    copied elsewhere they run the old place's Python, or none. None: they run this one (or
+    there is no script to ask)."""
+    bin_dir = venv / "bin"
+    try:
+        scripts = sorted(bin_dir.iterdir())
+    except OSError:
+        return None
+    for script in scripts:
+        if script.is_symlink() or not script.is_file():
+            continue
+        try:
+            with script.open("rb") as handle:
+                head = handle.read(512)
+        except OSError:
+            continue
+        match = _SCRIPT_PYTHON.search(head) if head.startswith(b"#!") else None
+        if match is None:
+            continue
+        interpreter = Path(os.fsdecode(match[1]))
+        if os.path.realpath(interpreter.parent) == os.path.realpath(bin_dir):
+            return None
+        return interpreter.parent.parent
     return None
 
 

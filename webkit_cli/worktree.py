@@ -25,7 +25,7 @@ from pathlib import Path
 
 from webkit_cli import updating
 from webkit_cli.errors import StepFailed
-from webkit_cli.gitrepo import Entry, Repo
+from webkit_cli.git import Entry, Repo
 from webkit_cli.project import Project
 from webkit_cli.record import Record
 

@@ -11,6 +11,7 @@ ORDER = (
     "tests",
     "doctor",
     "run",
+    "update",
     "generate",
 )
 
@@ -23,5 +24,6 @@ MODULES = {
     "tests": "benchmarks.sections.project_tests",
     "doctor": "benchmarks.sections.doctor",
     "run": "benchmarks.sections.run",
+    "update": "benchmarks.sections.update",
     "generate": "benchmarks.sections.generate",
 }

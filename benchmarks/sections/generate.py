@@ -1,4 +1,4 @@
-"""9. `webkit generate resource`, migration included, against the framework's own tools."""
+"""10. `webkit generate resource`, migration included, against the framework's own tools."""
 
 from __future__ import annotations
 

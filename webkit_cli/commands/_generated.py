@@ -4,7 +4,7 @@ work tree, the migration after it, and what they print (see webkit_cli/generatin
 from __future__ import annotations
 
 from webkit_cli import console, generating, makemigration, resources, virtualenvs, worktree
-from webkit_cli.gitrepo import Repo
+from webkit_cli.git import Repo
 from webkit_cli.project import Project
 from webkit_cli.record import Record
 from webkit_cli.updating import Merge

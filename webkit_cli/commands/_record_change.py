@@ -6,9 +6,18 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from webkit_cli import console, environment, installers, project, updating, virtualenvs
+from webkit_cli import (
+    console,
+    environment,
+    git,
+    installers,
+    interpreters,
+    project,
+    updating,
+    virtualenvs,
+)
 from webkit_cli.errors import StepFailed
-from webkit_cli.gitrepo import Repo
+from webkit_cli.git import Repo
 from webkit_cli.record import Record
 
 _SHOWN = {
@@ -43,7 +52,7 @@ def change_record(
             _print_dry_run(repo, result, env_set)
             return
         before = environment.dependency_sets(proj)
-        state = updating.apply(repo, proj, result, label, record, env_set)
+        state = updating.apply(repo, proj, result, label, env_set)
         state.dependencies = [list(part) for part in before]
         state.save(repo)
     _report(result)
@@ -55,7 +64,15 @@ def change_record(
             "edit them where git's markers are (git mergetool helps), `git add` them, then run "
             "`webkit update --continue`; or undo it all: webkit update --abort",
         )
-    finish(proj.root, repo, state, install=install, commit=commit)
+    try:
+        finish(proj.root, repo, state, install=install, commit=commit)
+    except KeyboardInterrupt:
+        updating.abort(repo, proj)
+        console.warning(
+            "interrupted: the update is undone, the files are as before",
+            "if it had started installing, `webkit setup` installs the lock files again",
+        )
+        raise
 
 
 def _print_dry_run(repo: Repo, result: updating.Merge, env_set: dict[str, str] | None) -> None:
@@ -112,12 +129,11 @@ def finish(root: Path, repo: Repo, state: updating.State, *, install: bool, comm
         )
         return
     repo.git("add", "--", *[p for p in state.written if (root / p).exists()])
-    identity = repo.git("config", "user.email", check=False).ok
-    args = [] if identity else ["-c", "user.name=webkit", "-c", "user.email=webkit@localhost"]
-    repo.git(*args, "commit", "-q", "--no-verify", "-m", f"Apply {state.label} (webkit)")
+    fallback = repo.commit(f"Apply {state.label} (webkit)")
     updating.State.clear(repo)
-    author = "" if identity else " (as webkit <webkit@localhost>: git has no user.email here)"
-    console.success(f"Committed {state.label}{author}.")
+    console.success(f"Committed {state.label}.")
+    if fallback:
+        console.warning(git.FALLBACK_WARNING, git.FALLBACK_HINT)
 
 
 def _install_and_migrate(proj: project.Project, repo: Repo, state: updating.State) -> None:
@@ -128,11 +144,14 @@ def _install_and_migrate(proj: project.Project, repo: Repo, state: updating.Stat
         state.written = sorted({*state.written, *locks})
         state.save(repo)
         chosen = installers.select_installer("auto").usable()
+        interpreter = interpreters.probe(str(proj.python))
+        if interpreter is None:
+            raise StepFailed(".venv's Python does not run", "run `webkit setup --recreate`")
         with console.step(
             "Installing what pyproject.toml now asks for", "Installed the new dependencies"
         ) as step:
-            count = environment.install_from_pyproject(proj, chosen)
-            step.note = f"({count} packages; the lock files are written again)"
+            count = environment.relock(proj, chosen, interpreter)
+            step.note = f"({count} packages in a fresh .venv; the lock files are written again)"
     with console.step("Applying the migrations", "Migrations") as step:
         environment.prepare_database(proj)
         before_files = set(repo.untracked())

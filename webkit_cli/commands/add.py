@@ -13,7 +13,7 @@ import click
 from webkit_cli import console, project, record, template_store, updating
 from webkit_cli.commands._record_change import change_record
 from webkit_cli.errors import UsageError
-from webkit_cli.gitrepo import Repo
+from webkit_cli.git import Repo
 
 DATABASE_TITLES = {"sqlite": "SQLite", "postgres": "PostgreSQL", "mysql": "MySQL"}
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -39,6 +38,8 @@ class Plan:
     record: Record | None = None  # what the project records in [tool.webkit]
     context: dict[str, Any] = field(default_factory=dict)  # the template's variables
     database_skipped: bool = False
+    # Steps that failed without stopping the others (the database, git): `new` ends with exit 1
+    failures: list[WebkitError] = field(default_factory=list)
     venv_ahead: virtualenvs.VenvAhead | None = None  # virtualenv made ready while the render runs
     defaults: user_defaults.Defaults | None = None  # each setting and where it came from
 
@@ -77,8 +78,13 @@ def _check_target(target: Path, force: bool) -> None:
 
     enclosing = find_root(parent.resolve())
     if enclosing is not None:
+        where = (
+            "a webkit project"
+            if enclosing == parent.resolve()
+            else f"inside the webkit project {enclosing}"
+        )
         raise UsageError(
-            f"{parent} is inside the webkit project {enclosing}",
+            f"{parent} is {where}",
             f"create the new project outside it, e.g. --output-dir {enclosing.parent}",
         )
 
@@ -206,27 +212,17 @@ def _print_settings(plan: Plan) -> None:
         console.out().print(f"{line}[dim]{console.escape(source)}[/dim]")
 
 
-def _git_init(target: Path, step: console.Step) -> None:
-    from webkit_cli import runner
+def _git_init(plan: Plan, target: Path) -> None:
+    from webkit_cli import git
 
-    git = shutil.which("git")
-    if git is None:
-        step.skip("git is not installed")
+    try:
+        with console.step("Creating the git repository", "Initialised git with a first commit"):
+            commit = git.init(target, "Initial commit from webkit new")
+    except StepFailed as exc:
+        plan.failures.append(exc)
         return
-    env = runner.child_env()
-    has_identity = runner.run([git, "config", "user.email"], cwd=target, env=env).ok
-    identity = (
-        [] if has_identity else ["-c", "user.name=webkit", "-c", "user.email=webkit@localhost"]
-    )
-    for argv in (
-        [git, "init", "-q"],
-        [git, "add", "-A"],
-        [git, *identity, "commit", "-q", "--no-verify", "-m", "Initial commit from webkit new"],
-    ):
-        result = runner.run(argv, cwd=target, env=env)
-        if not result.ok:
-            step.skip(f"git failed: {result.tail()}")
-            return
+    if commit.fallback_identity:
+        console.warning(git.FALLBACK_WARNING, git.FALLBACK_HINT)
 
 
 def _summary(plan: Plan, started: float) -> None:
@@ -254,20 +250,29 @@ def _summary(plan: Plan, started: float) -> None:
             tree.add(entry.name)
     console.print_obj(tree)
     elapsed = console.format_seconds(time.perf_counter() - started)
-    console.success(
-        f"[bold]Created {plan.framework.title} project {target.name}[/bold] in {elapsed}"
-    )
+    title = f"[bold]Created {plan.framework.title} project {target.name}[/bold] in {elapsed}"
+    if plan.failures:
+        console.info(f"[yellow]![/yellow] {title}, but a step failed (below)")
+    else:
+        console.success(title)
     location = os.path.relpath(target) if not os.path.relpath(target).startswith("..") else target
-    lines = [f"cd {console.escape(str(location))}"]
-    if plan.installer is None or plan.database_skipped:
+    webkit = console.webkit_command()
+    lines = [(f"cd {console.escape(str(location))}", "")]
+    if plan.installer is None or plan.database_skipped or plan.failures:
         lines.append(
-            "webkit setup            # create .venv, install, create the database, migrate"
+            (f"{webkit} setup", "create .venv, install, create the database, migrate, git")
         )
-    lines += [
-        "webkit serve            # http://127.0.0.1:8000 with auto-reload",
-        ".venv/bin/pytest        # the project's own tests",
-    ]
-    console.info("\n[bold]Next steps:[/bold]\n" + "\n".join(f"  {line}" for line in lines))
+    lines.append((f"{webkit} serve", "http://127.0.0.1:8000 with auto-reload"))
+    lines += [(command.format(webkit=webkit), note) for command, note in plan.framework.next_steps]
+    lines.append((".venv/bin/python -m pytest", "the project's own tests"))
+    width = max(len(command) for command, _ in lines) + 2
+    console.info(
+        "\n[bold]Next steps:[/bold]\n"
+        + "\n".join(
+            f"  {command.ljust(width)}# {note}" if note else f"  {command}"
+            for command, note in lines
+        )
+    )
 
 
 @click.command()
@@ -329,7 +334,6 @@ def new(
     no_input: bool,
 ) -> None:
     """Create a Flask or Django project NAME, ready to run and test."""
-    started = time.perf_counter()
     interactive = console.is_interactive() and not no_input
     chosen = user_defaults.for_new(click.get_current_context(), interactive)
     framework, db, installer, python_spec = map(
@@ -337,11 +341,14 @@ def new(
     )
     if name is None:
         if not interactive:
-            raise UsageError("missing the project name", "webkit new NAME, e.g. webkit new shop")
-        name = click.prompt("Project name", default="shop")
+            raise UsageError(
+                "missing the project name", "`webkit new NAME`, e.g. `webkit new shop`"
+            )
+        name = click.prompt("Project name", default="shop", value_proc=_valid_name)
     project_names = names.validate(name)
     fw = frameworks.get(_choose_framework(framework, interactive))
     db, db_url = _choose_database(db, database_url, project_names.package, fw, interactive)
+    started = time.perf_counter()  # after the questions: the time is webkit's, not the user's
     target = (output_dir.expanduser() / project_names.directory).absolute()
     _check_target(target, force)
 
@@ -420,6 +427,21 @@ def new(
         if plan.venv_ahead is not None:
             plan.venv_ahead.cancel()
     _summary(plan, started)
+    if plan.failures:
+        hints = dict.fromkeys(exc.hint for exc in plan.failures if exc.hint)
+        raise StepFailed(
+            "; ".join(exc.message for exc in plan.failures),
+            f"the project is kept in {target}; " + "; ".join(hints or ["run `webkit setup` there"]),
+        )
+
+
+def _valid_name(value: str) -> str:
+    """The prompt's check: a name refused is asked again, with the reason."""
+    try:
+        names.validate(value)
+    except UsageError as exc:
+        raise click.UsageError(f"{exc.message} ({exc.hint})" if exc.hint else exc.message) from None
+    return value
 
 
 # The two sets of requirements that _start_resolution resolves.
@@ -459,8 +481,9 @@ def _start_resolution(plan: Plan, template: Path) -> resolution.Resolution | Non
         return None
 
 
-def _prepare_database(proj) -> bool:
-    """Create the database on a server; a server that is not ready only skips this step."""
+def _prepare_database(plan: Plan, proj) -> bool:
+    """Create the database on a server. A server that is not ready fails this step only: the
+    dev tools still install, and `new` ends with exit 1 and the way to finish."""
     from webkit_cli import environment
 
     if proj.answers.get("database", "sqlite") == "sqlite":
@@ -472,7 +495,7 @@ def _prepare_database(proj) -> bool:
                 verb = "Created" if outcome.state == "created" else "Using existing"
                 step.done_text = f"{verb} database {outcome.name}"
     except StepFailed as exc:
-        console.warning(f"database step skipped: {exc.message}", exc.hint)
+        plan.failures.append(exc)
         return False
     return True
 
@@ -571,7 +594,7 @@ def _steps(
             count = environment.install_runtime(proj, plan.installer, pins=pins, seed=seed)
             step.note = f"({count} packages with {name})"
         dev_pins = _dev_pins(resolution, pins)
-        if not _prepare_database(proj):
+        if not _prepare_database(plan, proj):
             plan.database_skipped = True
             with console.step("Installing the dev tools", "Installed the dev tools") as step:
                 count = environment.install_dev(proj, plan.installer, pins=dev_pins)
@@ -589,7 +612,4 @@ def _steps(
             migrated = not plan.database_skipped
             _catch_up(proj, plan.installer, resolution, unfinished, migrated=migrated)
     if plan.git:
-        with console.step(
-            "Creating the git repository", "Initialised git with a first commit"
-        ) as step:
-            _git_init(target, step)
+        _git_init(plan, target)

@@ -190,6 +190,10 @@ def serve(
             return
         try:
             pending = environment.migrations_pending(proj)
+        except environment.CheckFailed as exc:  # the database refuses us, say: the real cause
+            if child.poll() is None:
+                console.warning(exc.message, exc.hint)
+            return
         except Exception:  # a check that cannot run is not worth stopping the server for
             pending = False
         if pending and child.poll() is None:

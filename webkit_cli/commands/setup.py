@@ -14,6 +14,7 @@ from webkit_cli import (
     bytecode,
     console,
     environment,
+    git,
     installers,
     interpreters,
     project,
@@ -36,6 +37,29 @@ def _interpreter(proj: project.Project, spec: str | None) -> interpreters.Interp
     return interpreters.find_python(None, proj.framework.min_python)
 
 
+def _git(proj: project.Project) -> bool:
+    """What `webkit new --no-git` left for later, or `new --no-install`'s lock files: a
+    repository with a first commit when the project is in none, and the lock files committed
+    (those two files alone) when they are new in the project's own repository. True: changed."""
+    with console.step("Checking git", "Git") as step:
+        top = git.toplevel(proj.root)
+        if top is None:
+            commit = git.init(proj.root, "Initial commit from webkit setup")
+            step.done_text = "Created the git repository with a first commit"
+        elif top == proj.root.resolve():
+            names = [proj.lock_file.name, proj.dev_lock_file.name]
+            commit = git.commit_new_files(proj.root, names, "Add the lock files from webkit setup")
+            step.done_text = f"Committed {' and '.join(names)}"
+        else:  # inside a repository of the user's (a monorepo, say): theirs to commit to
+            commit = None
+        if commit is None:
+            step.quiet = True
+            return False
+    if commit.fallback_identity:
+        console.warning(git.FALLBACK_WARNING, git.FALLBACK_HINT)
+    return True
+
+
 @click.command()
 @click.option(
     "--python", "python_spec", metavar="VERSION|PATH", help="Recreate .venv with this Python."
@@ -47,31 +71,48 @@ def _interpreter(proj: project.Project, spec: str | None) -> interpreters.Interp
 @click.option(
     "--upgrade",
     is_flag=True,
-    help="Upgrade within pyproject.toml's ranges and rewrite the lock files.",
+    help="Upgrade within pyproject.toml's ranges in a fresh .venv; rewrite the lock files.",
 )
-def setup(python_spec: str | None, installer: str, recreate: bool, upgrade: bool) -> None:
-    """Create or repair .venv, install the lock file and apply migrations."""
+@click.option(
+    "--no-git",
+    is_flag=True,
+    help="Do not create the git repository or commit the lock files it writes.",
+)
+def setup(
+    python_spec: str | None, installer: str, recreate: bool, upgrade: bool, no_git: bool
+) -> None:
+    """Create or repair .venv, install the lock file, apply migrations, and make the git
+    repository if there is none."""
     proj = project.find()
     console.info(
         f"Project [bold]{console.escape(proj.root.name)}[/bold] ({proj.framework.title}) at {console.escape(str(proj.root))}"
     )
     changed = False
+    # The lock files are written from pyproject.toml in a .venv that holds nothing else: a
+    # freeze of one that holds the dev group (or packages since removed from pyproject.toml)
+    # would put those into requirements.lock, which the Dockerfile installs.
+    write_locks = upgrade or not proj.dev_lock_file.is_file()
 
     with console.step("Checking .venv", ".venv") as step:
         problem = virtualenvs.venv_problem(proj.python)
-        if problem is None and not (python_spec or recreate):
+        if problem is None and not (python_spec or recreate or write_locks):
             step.done_text = ".venv is healthy"
         else:
             interpreter = _interpreter(proj, python_spec)
             virtualenvs.create_venv(interpreter, proj.venv)
             version = ".".join(map(str, interpreter.version))
-            why = f" (it was {problem})" if problem and problem != "missing" else ""
+            if problem and problem != "missing":
+                why = f" (it was {problem})"
+            elif problem is None and write_locks and not (python_spec or recreate):
+                why = " (a fresh one, for the lock files to list only what pyproject.toml asks for)"
+            else:
+                why = ""
             step.done_text = f"Created .venv with Python {version}{why}"
             changed = True
 
     chosen = installers.select_installer(installer).usable()
     with console.step(f"Installing with {chosen.name}", "Dependencies") as step:
-        if upgrade or not proj.dev_lock_file.is_file():
+        if write_locks:
             count = environment.install_from_pyproject(proj, chosen, upgrade=upgrade)
             step.done_text = f"Installed {count} packages and wrote the lock files"
             changed = True
@@ -107,7 +148,10 @@ def setup(python_spec: str | None, installer: str, recreate: bool, upgrade: bool
         if use_cache:
             bytecode.save_bytecode(proj.python, since)
 
+    if not no_git:
+        changed = _git(proj) or changed
+
     if changed:
-        console.success("[bold]The project is ready.[/bold] Run: webkit serve")
+        console.success(f"[bold]The project is ready.[/bold] Run: {console.webkit_command()} serve")
     else:
         console.success("Nothing to do: the environment is already set up.")

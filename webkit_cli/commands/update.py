@@ -8,7 +8,7 @@ import click
 from webkit_cli import console, project, template_store, updating
 from webkit_cli.commands._record_change import change_record, finish
 from webkit_cli.errors import EXIT_USAGE, UsageError
-from webkit_cli.gitrepo import Repo
+from webkit_cli.git import Repo
 
 
 @click.command()

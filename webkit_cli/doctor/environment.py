@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from pathlib import Path
@@ -12,8 +11,6 @@ from webkit_cli.doctor import Check, checks
 from webkit_cli.errors import WebkitError
 from webkit_cli.project import DEV_LOCK_FILE, LOCK_FILE, Project
 
-_VENV_PYTHON = re.compile(rb"(/[^\s'\"]*)/bin/python[0-9.]*")
-_ACTIVATE = re.compile(r"""^\s*VIRTUAL_ENV=['"]?(/[^'"\n]+)""", re.MULTILINE)
 LISTED = 3  # problems named in a detail; the rest are counted
 
 
@@ -24,35 +21,6 @@ def _listing(items: list[str]) -> str:
 
 def _version(version: tuple[int, ...]) -> str:
     return ".".join(map(str, version))
-
-
-def moved_from(venv: Path) -> Path | None:
-    """Where .venv was made, when that is not where it is now (the project was moved or
-    copied): its scripts' #! lines and bin/activate name the folder it was made in."""
-    bin_dir = venv / "bin"
-    named: list[Path] = []
-    try:
-        entries = sorted(os.scandir(bin_dir), key=lambda entry: entry.name)
-    except OSError:
-        return None
-    for entry in entries:
-        if not entry.is_file(follow_symlinks=False):
-            continue
-        try:
-            with open(entry.path, "rb") as handle:  # activate sets it after a page of code
-                head = handle.read(8192 if entry.name == "activate" else 512)
-        except OSError:
-            continue
-        if entry.name == "activate":
-            found = _ACTIVATE.search(head.decode(errors="replace"))
-            named += [Path(found[1])] if found else []
-        elif head.startswith(b"#!"):  # pip writes long paths on the second line: check two
-            found = _VENV_PYTHON.search(b"\n".join(head.splitlines()[:2]))
-            named += [Path(found[1].decode(errors="replace"))] if found else []
-    for path in named:
-        if path != venv and not (path.exists() and path.samefile(venv)):
-            return path
-    return None
 
 
 def _python_check(proj: Project, found: interpreters.Interpreter | None) -> Check:
@@ -97,12 +65,12 @@ def _python_check(proj: Project, found: interpreters.Interpreter | None) -> Chec
 
 
 def _venv_check(proj: Project, found: interpreters.Interpreter | None) -> Check:
-    problem = virtualenvs.venv_problem(proj.python, run=False)
+    problem = virtualenvs.venv_problem(proj.python, run=False, moved=False)
     if problem is None and found is None:
         problem = "broken (its Python does not run)"
     if problem is not None:
         return Check("venv", False, f".venv is {problem}", "webkit setup")
-    moved = moved_from(proj.venv)
+    moved = virtualenvs.moved_from(proj.venv)
     if moved is not None:
         return Check(
             "venv",
@@ -146,7 +114,7 @@ def _same(a: str, b: str) -> bool:
 @checks("packages")
 def packages(proj: Project) -> list[Check]:
     site = virtualenvs.site_packages(proj.venv)
-    if virtualenvs.venv_problem(proj.python, run=False) is not None or site is None:
+    if virtualenvs.venv_problem(proj.python, run=False, moved=False) is not None or site is None:
         return [Check("packages", False, "not checked: .venv is missing or broken", "webkit setup")]
     if not proj.dev_lock_file.is_file():
         return [Check("packages", False, f"{DEV_LOCK_FILE} is missing", "webkit setup")]

@@ -117,6 +117,9 @@ class Framework:
     example_resource: str = "Item"
     reserved_urls: tuple[str, ...] = ("api", "static", "healthz")
     reserved_classes: tuple[str, ...] = ()
+    # What `webkit new` suggests after `webkit serve`: (command, what it is for); {webkit} is
+    # how the user runs webkit.
+    next_steps: tuple[tuple[str, str], ...] = ()
 
     @property
     def template(self) -> str:

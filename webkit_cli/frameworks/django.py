@@ -54,4 +54,10 @@ FRAMEWORK = Framework(
             (("manage.py", "makemigrations", ARGS), ("-m", "ruff", "format", ".")),
         ),
     },
+    next_steps=(
+        (
+            ".venv/bin/python manage.py createsuperuser",
+            "an account for the admin, at http://127.0.0.1:8000/manage/",
+        ),
+    ),
 )

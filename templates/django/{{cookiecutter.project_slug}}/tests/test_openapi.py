@@ -15,13 +15,17 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.wsgi import get_wsgi_application
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation.case import Case
 
-from config.wsgi import application
 from {{ cookiecutter.package_name }}.api import api
+
+# The project's WSGI application (config/wsgi.py's), imported from Django here so that the
+# imports sort the same whatever the package is called.
+application = get_wsgi_application()
 
 CONFIG = SchemathesisConfig.from_dict(
     {

@@ -23,6 +23,14 @@ def test_home_page_has_the_form_and_the_list(client, item):
     assert f'<li data-id="{item.pk}">Teapot</li>' in html
 
 
+def test_home_page_without_items_says_so(client):
+    html = client.get("/").content.decode()
+
+    # An empty list (no whitespace either) is hidden by the stylesheet, which shows this instead.
+    assert '<ul id="item-list" class="item-list"></ul>' in html
+    assert '<p class="item-list__empty">No items yet.</p>' in html
+
+
 def test_form_works_without_javascript(client):
     response = client.post("/", {"name": "Kettle"})
 
@@ -131,6 +139,13 @@ def test_admin_is_at_its_own_path(client):
     login = client.get(response["Location"])
     assert login.status_code == 200
     assert "Django administration" in login.content.decode()
+
+
+def test_admin_pages_have_the_sites_icon(client):
+    login = client.get("/manage/login/").content.decode()
+
+    assert f'<link rel="icon" href="{STATIC}favicon.svg" type="image/svg+xml">' in login
+    assert client.get(f"{STATIC}favicon.svg").status_code == 200
 
 
 def test_admin_is_not_at_the_default_path(client):

@@ -23,7 +23,9 @@ def test_index_renders_the_form_and_the_items(client, make_item):
 
 def test_index_without_items_has_an_empty_list(client):
     html = client.get("/").get_data(as_text=True)
+    # An empty list is hidden by the stylesheet, which shows the text after it instead.
     assert '<ul id="item-list" class="item-list"></ul>' in html
+    assert '<p class="item-list__empty">No items yet.</p>' in html
 
 
 def test_form_without_javascript_adds_an_item(client):
