@@ -40,7 +40,9 @@ def resource(
     repo = generating.ready(proj, "webkit generate")
     made, record = generating.new_resource(proj, name, list(fields), plural)
     label = f"resource {made.class_name}"
-    console.info(f"Generating {label} (/{_values(made)['url']}/, /api/{_values(made)['url']})")
+    url = _values(made)["url"]
+    api = f"/api/{url}" + ("/" if proj.framework.api_path.endswith("/") else "")
+    console.info(f"Generating {label} (/{url}/, {api})")
     migration = None if no_migrate else ("create", made)
     path = change(repo, proj, record, label, removing=False, dry_run=dry_run, migration=migration)
     if dry_run:

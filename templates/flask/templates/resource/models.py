@@ -23,7 +23,9 @@ class {{ resource.class_name }}(Model):
     "ref": ("int", 'ForeignKey("' ~ (c.ref.snake if c.ref else "") ~ '.id")'),
 }[c.type] %}
 {%- set python_type = kind[0] ~ (" | None" if c.optional else "") %}
-{%- set arguments = ([kind[1]] if kind[1] else []) + (["index=True"] if c.type == "ref" else []) + options %}
+{#- No index of its own on a reference: MySQL makes one for the foreign key, and a migration
+    that dropped ours before the table would fail there. #}
+{%- set arguments = ([kind[1]] if kind[1] else []) + options %}
 {%- if arguments %}
 {{ python.assign_call("    ", c.column ~ ": Mapped[" ~ python_type ~ "]", "mapped_column", arguments) }}
 {%- else %}
