@@ -19,6 +19,7 @@ UPDATE_NOOP_LIMIT = 1.0  # seconds: `webkit update` on a project that is up to d
 UPDATE_CHANGE_LIMIT = 3.0  # seconds: a template change merged, without installs
 # The median latency of the example background task, enqueue to done, with one worker.
 JOB_LATENCY_LIMIT = 1.0
+GENERATE_LIMIT = 1.5  # seconds, `webkit generate resource` with its migration, warm
 ENDPOINTS = ("api", "static")
 
 
@@ -189,6 +190,17 @@ def evaluate(
                 [f"jobs.{fw}.{backend}.latency"],
                 lambda t: (format_seconds(t), t <= JOB_LATENCY_LIMIT),
             )
+    for fw in frameworks:
+        add(
+            f"`webkit generate resource` with its migration, warm, {fw}",
+            "generate",
+            f"≤ {GENERATE_LIMIT:.1f} s",
+            [f"generate.{fw}.webkit", f"generate.{fw}.framework"],
+            lambda webkit, framework: (
+                f"{format_seconds(webkit)} (the framework's tools: {format_seconds(framework)})",
+                webkit <= GENERATE_LIMIT,
+            ),
+        )
     return outcomes
 
 

@@ -43,6 +43,7 @@ DEFAULT_ROUNDS = {
     "run": 20,
     "update": 5,
     "jobs": 1,
+    "generate": 5,
 }
 STARTUP_FACTOR = 4  # --runs N gives start-up 4 N rounds: each takes tens of milliseconds
 QUICK_ROUNDS = {"startup": 3}

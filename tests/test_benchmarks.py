@@ -375,3 +375,22 @@ def test_a_workspace_folder_that_does_not_exist_is_a_clear_error(tmp_path: Path)
     assert f"cannot create the workspace in {tmp_path / 'missing'}" in completed.stderr
     assert "hint: pass --tmp" in completed.stderr
     assert not (tmp_path / "R.md").exists()
+
+
+def test_the_budget_for_generate():
+    metrics = {
+        "generate.flask.webkit": 1.2,
+        "generate.flask.framework": 1.7,
+        "generate.django.webkit": 1.6,
+        "generate.django.framework": 1.7,
+    }
+    outcomes = budgets.evaluate(metrics, {"generate"}, ("flask", "django"))
+    statuses = {o.budget: o.status for o in outcomes if o.section == "generate"}
+    assert statuses == {
+        "`webkit generate resource` with its migration, warm, flask": budgets.PASS,
+        "`webkit generate resource` with its migration, warm, django": budgets.MISS,
+    }
+    flask = next(o for o in outcomes if o.budget.endswith("flask") and o.section == "generate")
+    assert flask.measured == "1.20 s (the framework's tools: 1.70 s)"
+    missing = budgets.evaluate({}, {"generate"}, ("flask",))
+    assert any(o.section == "generate" and o.missed for o in missing)

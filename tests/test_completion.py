@@ -205,3 +205,10 @@ def test_zsh_registers_the_completion_with_the_readme_line(proj):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "_webkit_completion"
+
+
+def test_destroy_resource_completes_the_projects_resources(proj, tmp_path):
+    assert complete("webkit destroy resource ", proj / "shop") == ["Post", "Comment"]
+    assert complete("webkit destroy resource P", proj) == ["Post"]
+    assert complete("webkit generate ", proj) == ["app", "resource"]
+    assert complete("webkit destroy resource ", tmp_path) == []  # outside a project: nothing

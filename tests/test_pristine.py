@@ -4,29 +4,32 @@ for every framework and database, and for projects of every earlier template rel
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO
 from webkit_cli import names, pristine, project, record, scaffold, template_store
 from webkit_cli.frameworks import NAMES as FRAMEWORKS
 
-TRACKED_BY_NEW_BUT_GENERATED = set(pristine.GENERATED)
 
-
-def committed(root: Path) -> dict[str, bytes]:
-    """The files of the project's first commit, as git has them."""
+def committed(root: Path, rendered: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """The files of the project's last commit, as git has them, but those its tools wrote and
+    a render lacks (pristine.generated: lock files, migrations)."""
+    proj = project.load(root)
     listed = subprocess.run(
         ["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True
     ).stdout.split(b"\0")
     files = {}
     for name in filter(None, listed):
         path = name.decode()
-        if path not in TRACKED_BY_NEW_BUT_GENERATED:
-            files[path] = subprocess.run(
-                ["git", "show", f"HEAD:{path}"], cwd=root, capture_output=True, check=True
-            ).stdout
+        if pristine.generated(proj.framework, proj.package, path) and path not in (rendered or {}):
+            continue
+        files[path] = subprocess.run(
+            ["git", "show", f"HEAD:{path}"], cwd=root, capture_output=True, check=True
+        ).stdout
     return files
 
 
@@ -57,11 +60,12 @@ def test_the_record_renders_again_to_the_committed_files(
     )
     assert result.exit_code == 0, result.output
     root = tmp_path / "p" / "My_Shop"
-    files = committed(root)
+    again = rendered_again(root, tmp_path)
+    files = committed(root, again)
     assert ".env" not in files and "pyproject.toml" in files
     table = project.read_pyproject(root / "pyproject.toml")["tool"]["webkit"]
     assert table.get("features", {}) == ({"jobs": {"backend": jobs}} if jobs else {})
-    assert rendered_again(root, tmp_path) == files
+    assert again == files
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
@@ -152,3 +156,91 @@ def test_an_unknown_release_is_a_clear_error():
     with pytest.raises(UsageError, match="template_version '99' of the flask template") as raised:
         template_store.check_version("flask", "99")
     assert "upgrade webkit" in raised.value.hint
+
+
+EVERY_TYPE = [
+    "title:str:120",
+    "body:text?",
+    "views:int:index",
+    "rating:float?",
+    "published:bool",
+    "price:decimal",
+    "published_on:date",
+    "starts_at:datetime?",
+    "contact:email:unique",
+    "site:url?",
+    "slug:slug:unique",
+    "author:ref:Author",
+    "editor:ref:Author?",
+]
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("database", record.DATABASES)
+def test_generated_resources_and_apps_render_again_to_the_committed_files(
+    invoke, tmp_path, framework, database
+):
+    """The record of a project with resources of every field type and an app renders again
+    to exactly the files generate wrote (the migrations its tools made aside)."""
+    result = invoke("new", "shop", "-f", framework, "--db", database, "--no-venv", "-o", tmp_path)
+    assert result.exit_code == 0, result.output
+    root = tmp_path / "shop"
+    for args in (
+        ("resource", "Author", "name:str", "--no-migrate"),
+        ("resource", "Post", *EVERY_TYPE, "--no-migrate"),
+        ("app", "blog"),
+    ):
+        done = invoke("generate", *args, cwd=root)
+        assert done.exit_code == 0, done.output
+    made = "migrations/versions/0002_create_author_table.py"
+    if framework == "django":
+        made = "shop/migrations/0002_author.py"
+    (root / made).write_text("# made by the framework's tool\n")
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=me", "-c", "user.email=me@x", "commit", "-qm", "generated"],
+        cwd=root,
+        check=True,
+    )
+    again = rendered_again(root, tmp_path)
+    assert made not in again
+    files = committed(root, again)
+    assert made not in files
+    assert again == files
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_generated_code_is_as_ruff_writes_it_for_the_longest_names(tmp_path, framework):
+    """Shared files list every resource, and resources' files hold their names: for names as
+    long as the rules allow, the render still passes ruff check and ruff format --check."""
+    ruff = REPO / ".venv" / "bin" / "ruff"
+    if not ruff.exists():
+        ruff = Path(shutil.which("ruff") or "ruff")
+    long = "my_online_shop_store_"
+    rec = record.Record(
+        framework=framework,
+        package=long.rstrip("_"),
+        template_version=template_store.current_version(framework),
+        answers={"project_name": long.rstrip("_"), "project_slug": "p", "database": "mysql"},
+        resources=(
+            {"name": "Abcdefghijklmnopqrst", "fields": ["abcdefghij_klmnopqrs:str"]},
+            {
+                "name": "Zyxwvutsrqponmlkjihg",
+                "fields": [
+                    "abcdefghij_klmnopqrs:ref:Abcdefghijklmnopqrst",
+                    "zyxwvutsrq_ponmlkjih:ref:Abcdefghijklmnopqrst?",
+                    "qwertyuiop_asdfghjkl:text?",
+                    "mnbvcxzlkj_hgfdsapoi:decimal:index",
+                    "poiuytrewq_lkjhgfdsa:slug:unique",
+                    "lkjhgfdsap_oiuytrewq:url?",
+                    "views_views_views_vi:int",
+                ],
+            },
+            *({"name": f"Thing{n}", "fields": ["name:str"]} for n in range(8)),
+        ),
+        apps=tuple({"name": f"app_number_{n}"} for n in range(4)),
+    )
+    root = pristine.render(rec, tmp_path / "render")
+    for args in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        done = subprocess.run([ruff, *args], cwd=root, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr

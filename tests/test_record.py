@@ -67,7 +67,11 @@ def test_a_full_record_round_trips_into_the_templates_values():
     values = rec.values({"secret_key": "k" * 50, "database_url": "mysql://u:p@h/blog"})
     assert values["package_name"] == "blog" and values["template_version"] == "2"
     assert values["secret_key"] == "k" * 50
-    assert values["_resources"] == [{"name": "Post", "fields": ["title:str", "body:text?"]}]
+    # what the user gave, with the names webkit derives from it (resources.py)
+    (post,) = values["_resources"]
+    assert post["name"] == "Post" and post["fields"] == ["title:str", "body:text?"]
+    assert (post["class_name"], post["module"], post["url"]) == ("Post", "posts", "posts")
+    assert [column["name"] for column in post["columns"]] == ["title", "body"]
     # without secrets, a render gets placeholders that say so
     assert rec.values()["secret_key"] == "not-recorded"
     assert rec.values()["database_url"] == ""

@@ -49,6 +49,14 @@ COMMANDS = {
         "webkit_cli.commands.run:run",
         "Run a command in the project with its .venv and .env (tests, lint, shell, ...).",
     ),
+    "generate": (
+        "webkit_cli.commands.generate:generate",
+        "Write a resource (model, migration, API, pages, tests) or an app into the project.",
+    ),
+    "destroy": (
+        "webkit_cli.commands.destroy:destroy",
+        "Remove a generated resource (files, registrations; a migration drops its table).",
+    ),
 }
 
 

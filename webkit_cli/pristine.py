@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from webkit_cli import scaffold, template_store
+from webkit_cli.frameworks import Framework
 from webkit_cli.record import Record
 
 # Written after the render (by the installs), not by the template.
@@ -32,3 +33,14 @@ def files(root: Path) -> dict[str, bytes]:
         for path in sorted(root.rglob("*"))
         if path.is_file() and path.relative_to(root).as_posix() not in PRIVATE
     }
+
+
+def generated(framework: Framework, package: str, path: str) -> bool:
+    """Whether the project file `path` (posix, from the root) is one that its tools write
+    rather than the template: a lock file, or a migration (`webkit generate` and `destroy`,
+    and the user, make them with the framework's own tool). A render lacks them; one that a
+    render has is the template's, and compared like any other file."""
+    if path in GENERATED:
+        return True
+    folders = [d.format(package=package).rstrip("/") + "/" for d in framework.migration_dirs]
+    return path.startswith(tuple(folders)) and path.endswith(".py")

@@ -16,7 +16,8 @@ SECRET_KEY and a database URL that may carry a password, which live in .env only
     database = "sqlite"
 
     [tool.webkit.features.NAME]      # each optional feature turned on, with its settings
-    [[tool.webkit.resources]]        # each generated resource: name and fields
+    [[tool.webkit.resources]]        # each generated resource: name and fields, as typed
+    [[tool.webkit.apps]]             # each generated app (Django) or blueprint (Flask): name
 
 The template renders this table itself, from the same values, so a render of a record contains
 that record. Projects made before the record existed (template_version "1") have only
@@ -30,6 +31,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from webkit_cli import apps as generated_apps
+from webkit_cli import resources
 from webkit_cli.errors import UsageError
 
 DATABASES = ("sqlite", "postgres", "mysql")
@@ -62,6 +65,7 @@ class Record:
     answers: Mapping[str, str]
     features: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     resources: tuple[Mapping[str, Any], ...] = ()
+    apps: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def database(self) -> str:
@@ -70,6 +74,7 @@ class Record:
     def values(self, secrets: Mapping[str, str] | None = None) -> dict[str, Any]:
         """The template's variables for a render of this record, with `secrets` (or
         placeholders, for a render whose .env nobody uses)."""
+        parsed = self.parsed_resources()
         values: dict[str, Any] = {
             **self.answers,
             "package_name": self.package,
@@ -77,9 +82,15 @@ class Record:
             **PLACEHOLDER_SECRETS,
             **(secrets or {}),
             "_features": {name: dict(settings) for name, settings in self.features.items()},
-            "_resources": [dict(resource) for resource in self.resources],
+            # What the user gave, with the names webkit derives from it (resources.py); the
+            # record itself (record.toml) renders only what was given.
+            "_resources": [resources.template_values(resource, parsed) for resource in parsed],
+            "_apps": [generated_apps.template_values(app["name"]) for app in self.apps],
         }
         return values
+
+    def parsed_resources(self) -> list[resources.Resource]:
+        return [resources.from_record(entry) for entry in self.resources]
 
     def replace(self, **changes: Any) -> Record:
         return dataclasses.replace(self, **changes)
@@ -140,6 +151,7 @@ def from_pyproject(data: Mapping[str, Any], where: str = "pyproject.toml") -> Re
         answers=answers,
         features=_features(table.get("features", {}), where),
         resources=_resources(table.get("resources", []), where),
+        apps=_apps(table.get("apps", []), where),
     )
 
 
@@ -195,4 +207,25 @@ def _resources(items: Any, where: str) -> tuple[dict[str, Any], ...]:
         raise UsageError(
             f"{where}: [[tool.webkit.resources]] must be tables with a name", _fix("resources")
         )
+    parsed = []
+    for item in items:
+        try:
+            parsed.append(resources.from_record(item))
+        except UsageError as exc:
+            raise UsageError(f"{where}: {exc.message}", _fix("resources")) from None
+        for spec in parsed[-1].fields:
+            if spec.ref and resources.find(parsed, spec.ref) is None:
+                raise UsageError(
+                    f"{where}: [[tool.webkit.resources]] {item['name']}: '{spec.spec}' refers "
+                    "to no resource recorded before it",
+                    _fix("resources"),
+                )
+    return tuple(dict(item) for item in items)
+
+
+def _apps(items: Any, where: str) -> tuple[dict[str, Any], ...]:
+    if not isinstance(items, list) or not all(
+        isinstance(item, dict) and isinstance(item.get("name"), str) for item in items
+    ):
+        raise UsageError(f"{where}: [[tool.webkit.apps]] must be tables with a name", _fix("apps"))
     return tuple(dict(item) for item in items)

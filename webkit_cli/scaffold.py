@@ -22,12 +22,17 @@ from webkit_cli.errors import StepFailed, UsageError
 SECRET_FILES = (".env",)
 # Variables that hold tables and lists (the record's features and resources): given to the
 # template as they are, where cookiecutter would merge them into the template's defaults.
-STRUCTURED = ("_features", "_resources")
+STRUCTURED = ("_features", "_resources", "_apps")
 # A template's optional features live in its include folder, templates/<framework>/templates/
 # features/<name>/: the text the feature adds to shared files (included by name, like the
 # database's in templates/database/<db>/), and an overlay, a folder like the template's own
 # project folder, rendered on top of the project when the feature is on.
 FEATURES_DIR = "templates/features"
+# A generated resource's own files (model aside: shared files include its parts), rendered on
+# top of the project once per resource of the record, with `resource` (resources.py's names);
+# likewise a generated app's, with `app`; and once, when there is either, what they share.
+OVERLAYS = {"_resources": ("templates/resource", "resource"), "_apps": ("templates/app", "app")}
+GENERATED_DIR = "templates/generated"
 # pip compiles every .py file of a wheel it installs, the template's own too (sources with Jinja
 # in them): that bytecode is no part of any project. Copied without a look (cookiecutter would
 # sniff each file), then removed from the render.
@@ -79,6 +84,60 @@ def _plain_files(template: Path) -> tuple[str, ...]:
     return tuple(plain)
 
 
+@functools.cache
+def _compiled_templates() -> Any:
+    """Jinja's compiled templates: kept for the process (`update`, `add` and `generate` render
+    two records of one template), and in webkit's cache folder for the next command (see
+    bytecode.cache_dir; `webkit cache clean` removes them too). Keyed by each file's name and
+    source, so a rebuilt earlier release (in a temporary folder) shares what did not change,
+    and an edited template is compiled again."""
+    import hashlib
+    import sys
+
+    from jinja2.bccache import Bucket, BytecodeCache
+
+    from webkit_cli import bytecode
+
+    cache = bytecode.cache_dir()
+    folder = None
+    if cache is not None:
+        folder = cache / "bytecode" / f"webkit-templates-{sys.implementation.cache_tag}"
+
+    class Compiled(BytecodeCache):
+        def __init__(self) -> None:
+            self.code: dict[str, bytes] = {}
+
+        def get_bucket(self, environment: Any, name: str, filename: str | None, source: str):
+            key = hashlib.sha256(f"{name}\0{source}".encode()).hexdigest()
+            bucket = Bucket(environment, key, self.get_source_checksum(source))
+            self.load_bytecode(bucket)
+            return bucket
+
+        def load_bytecode(self, bucket: Bucket) -> None:
+            code = self.code.get(bucket.key)
+            if code is None and folder is not None:
+                try:
+                    code = (folder / bucket.key).read_bytes()
+                except OSError:
+                    return
+            if code is not None:
+                bucket.bytecode_from_string(code)
+
+        def dump_bytecode(self, bucket: Bucket) -> None:
+            code = self.code[bucket.key] = bucket.bytecode_to_string()
+            if folder is None:
+                return
+            try:  # a cache: when it cannot be written, the next command compiles again
+                folder.mkdir(parents=True, exist_ok=True)
+                tmp = folder / f".{bucket.key}.{os.getpid()}"
+                tmp.write_bytes(code)
+                os.replace(tmp, folder / bucket.key)
+            except OSError:
+                pass
+
+    return Compiled()
+
+
 def render_context(template: Path, values: dict[str, Any]) -> dict[str, Any]:
     """The full cookiecutter context: the template's defaults, overridden by `values`."""
     from cookiecutter.generate import generate_context
@@ -94,6 +153,12 @@ def render_context(template: Path, values: dict[str, Any]) -> dict[str, Any]:
     context["cookiecutter"] = {**prompt_for_config(context, no_input=True), **structured}
     context["_cookiecutter"] = {
         k: v for k, v in context["cookiecutter"].items() if not k.startswith("_")
+    }
+    # cookiecutter creates its Jinja environment with these (and the template's own).
+    env_vars = dict(context["cookiecutter"].get("_jinja2_env_vars", {}))
+    context["cookiecutter"]["_jinja2_env_vars"] = {
+        **env_vars,
+        "bytecode_cache": _compiled_templates(),
     }
     copy_only = context["cookiecutter"].get("_copy_without_render", [])
     context["cookiecutter"]["_copy_without_render"] = [
@@ -122,16 +187,27 @@ def _generate(template: Path, values: dict[str, Any], output_dir: Path) -> Path:
             accept_hooks=False,
         )
         rendered = Path(result)
-        for feature in context["cookiecutter"].get("_features", {}):
-            overlay = template / FEATURES_DIR / feature
+        overlays = [
+            (template / FEATURES_DIR / feature, {})
+            for feature in context["cookiecutter"].get("_features", {})
+        ]
+        for variable, (folder, name) in OVERLAYS.items():
+            overlays += [
+                (template / folder, {name: item})
+                for item in context["cookiecutter"].get(variable, [])
+            ]
+        if any(context["cookiecutter"].get(variable) for variable in OVERLAYS):
+            overlays.append((template / GENERATED_DIR, {"part": {"name": "of the generated"}}))
+        for overlay, extra in overlays:
             if overlay.is_dir():
-                generate_files(
-                    repo_dir=str(overlay),
-                    context=_overlay_context(overlay, context),
-                    output_dir=str(output_dir),
-                    overwrite_if_exists=True,
-                    accept_hooks=False,
-                )
+                with tempfile.TemporaryDirectory(dir=output_dir) as scratch:
+                    layer = generate_files(
+                        repo_dir=str(overlay),
+                        context=_overlay_context(overlay, context, extra),
+                        output_dir=scratch,
+                        accept_hooks=False,
+                    )
+                    _lay(Path(layer), rendered, extra)
     except CookiecutterException as exc:
         raise _template_bug(exc) from exc
     for cache in sorted(rendered.rglob(BYTECODE_DIR), reverse=True):
@@ -144,12 +220,35 @@ def _generate(template: Path, values: dict[str, Any], output_dir: Path) -> Path:
     return rendered
 
 
-def _overlay_context(overlay: Path, context: dict[str, Any]) -> dict[str, Any]:
-    """The base render's context, with the overlay's own plain files copied as they are."""
+def _lay(layer: Path, rendered: Path, extra: dict[str, Any]) -> None:
+    """Copy an overlay's files onto the project. A feature's may replace the project's; a
+    resource's or an app's (`extra` names it) only add files (those they share, such as a
+    resource's helpers, are the same for each), so one that would change a file is refused."""
+    for source in sorted(layer.rglob("*")):
+        if not source.is_file():
+            continue
+        relative = source.relative_to(layer)
+        target = rendered / relative
+        if extra and target.is_file() and target.read_bytes() != source.read_bytes():
+            kind, item = next(iter(extra.items()))
+            raise UsageError(
+                f"the {kind} {item.get('class_name') or item.get('name', '')} would write "
+                f"{relative.as_posix()}, which the project has already",
+                "choose another name",
+            )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+
+
+def _overlay_context(
+    overlay: Path, context: dict[str, Any], extra: dict[str, Any]
+) -> dict[str, Any]:
+    """The base render's context, with the overlay's own plain files copied as they are, and
+    `extra` variables (the resource or app it renders)."""
     cookiecutter = dict(context["cookiecutter"])
-    cookiecutter["_copy_without_render"] = list(_plain_files(overlay))
+    cookiecutter["_copy_without_render"] = [*_plain_files(overlay), f"*{BYTECODE_DIR}"]
     cookiecutter["_template"] = cookiecutter["_repo_dir"] = str(overlay)
-    return {**context, "cookiecutter": cookiecutter}
+    return {**context, "cookiecutter": cookiecutter, **extra}
 
 
 @contextmanager

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -48,10 +49,14 @@ class Merge:
 
     work: Path  # the scratch work tree
     env: dict[str, str]  # GIT_INDEX_FILE and GIT_WORK_TREE of the scratch merge
+    trees: tuple[str, str] = ("", "")  # the two renders merged: before and after the change
     changed: dict[str, str] = field(default_factory=dict)  # path -> added/modified/deleted
     conflicts: list[str] = field(default_factory=list)
     kept_deleted: list[str] = field(default_factory=list)  # the user deleted, template changed
     kept_changed: list[str] = field(default_factory=list)  # the user changed, template removed
+    # How a Resolver settled conflicts: both sides' lines kept, or the user's file kept whole.
+    merged_beside: list[str] = field(default_factory=list)
+    kept_yours: list[str] = field(default_factory=list)
     kept_migrations: list[str] = field(default_factory=list)  # the template changed one
     env_keys: list[str] = field(default_factory=list)  # lines the new render's .env adds
     new_env: Path | None = None  # the new render's .env
@@ -156,8 +161,23 @@ def _base_tree(repo: Repo, project: Project, scratch: Path) -> str:
     return repo.write_tree(base, scratch)
 
 
-def merge(repo: Repo, project: Project, record: Record, scratch: Path, label: str) -> Merge:
-    """Merge the change from the project's record to `record` into a scratch copy of HEAD."""
+# Settles git's conflicts its own way before webkit's rules (see worktree.py): given the
+# merge and the conflicted paths with their stages, it resolves some and removes them.
+Resolver = Callable[[Repo, "Merge", dict[str, dict[int, Entry]]], None]
+
+
+def merge(
+    repo: Repo,
+    project: Project,
+    record: Record,
+    scratch: Path,
+    label: str,
+    *,
+    ours: str | None = None,
+    resolve: Resolver | None = None,
+) -> Merge:
+    """Merge the change from the project's record to `record` into a scratch copy of HEAD (or
+    of the tree `ours`)."""
     base = _base_tree(repo, project, scratch)
     theirs_dir = pristine.render(record, scratch / "theirs")
     theirs = repo.write_tree(theirs_dir, scratch)
@@ -168,11 +188,11 @@ def merge(repo: Repo, project: Project, record: Record, scratch: Path, label: st
         "GIT_INDEX_FILE": str(scratch / "index"),
         "GIT_WORK_TREE": str(work),
     }
-    result = Merge(work=work, env=env)
+    result = Merge(work=work, env=env, trees=(base, theirs))
     _env_additions(project, theirs_dir, result)
     if base == theirs:
         return result
-    head = repo.head()
+    head = ours or repo.head()
     repo.git("read-tree", head, env=env)
     repo.git("checkout-index", "--all", env=env)
     repo.git("update-index", "-q", "--refresh", env=env, check=False)
@@ -181,7 +201,7 @@ def merge(repo: Repo, project: Project, record: Record, scratch: Path, label: st
     done = repo.git("merge-recursive", base, "--", head, theirs, env={**env, **labels}, check=False)
     if done.returncode not in (0, 1):
         raise StepFailed(f"git could not merge the template's changes: {done.tail()}")
-    _settle(repo, project, result)
+    _settle(repo, project, result, head, resolve)
     return result
 
 
@@ -203,12 +223,17 @@ def _env_additions(project: Project, rendered: Path, result: Merge) -> None:
     result.env_values = {key: value or "" for key, value in wanted.items()}
 
 
-def _settle(repo: Repo, project: Project, result: Merge) -> None:
-    """Apply webkit's rules to git's result in the scratch index, then list what changed."""
+def _settle(
+    repo: Repo, project: Project, result: Merge, head: str, resolve: Resolver | None
+) -> None:
+    """Apply webkit's rules to git's result in the scratch index, then list what changed
+    (from `head`)."""
     env = result.env
     stages: dict[str, dict[int, Entry]] = {}
     for entry in ls_stage(repo.git("ls-files", "--stage", "-u", "-z", env=env).output):
         stages.setdefault(entry.path, {})[entry.stage] = entry
+    if resolve is not None:
+        resolve(repo, result, stages)
     for path, by_stage in stages.items():
         if 2 not in by_stage and 3 in by_stage:  # deleted by the user, changed by the template
             repo.git("update-index", "--force-remove", "--", path, env=env)
@@ -225,14 +250,14 @@ def _settle(repo: Repo, project: Project, result: Merge) -> None:
         d.format(package=project.package).rstrip("/") + "/"
         for d in project.framework.migration_dirs
     ]
-    status = repo.git("diff-index", "--cached", "--name-status", "-z", "HEAD", env=env).output
+    status = repo.git("diff-index", "--cached", "--name-status", "-z", head, env=env).output
     fields = status.split("\0")
     for code, path in zip(fields[0::2], fields[1::2], strict=False):
         if not path:
             continue
         in_head = code[:1] not in ("A",)
         if in_head and path.startswith(tuple(migrations)) and code[:1] in ("M", "U", "D"):
-            repo.git("reset", "-q", "HEAD", "--", path, env=env)
+            repo.git("reset", "-q", head, "--", path, env=env)
             repo.git("checkout-index", "-f", "--", path, env=env)
             result.kept_migrations.append(path)
             continue

@@ -13,6 +13,7 @@ ORDER = (
     "run",
     "update",
     "jobs",
+    "generate",
 )
 
 MODULES = {
@@ -26,4 +27,5 @@ MODULES = {
     "run": "benchmarks.sections.run",
     "update": "benchmarks.sections.update",
     "jobs": "benchmarks.sections.jobs",
+    "generate": "benchmarks.sections.generate",
 }

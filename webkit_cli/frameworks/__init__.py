@@ -106,6 +106,17 @@ class Framework:
     sqlite_folder: str = ""
     # `webkit run NAME`, besides COMMON_SHORTCUTS.
     shortcuts: dict[str, Shortcut] = field(default_factory=dict)
+    # `webkit generate resource` (webkit_cli/generating.py): the table of a resource (with
+    # {snake}, {model} and {package}), the names of the migrations that create and drop it,
+    # what NAME the migration scripts (makemigration/) match, the example model the template
+    # has, the first URL segments the project uses, and the names the shared files import
+    # (a resource's class may not take one).
+    resource_table: str = "{snake}"
+    migration_names: tuple[str, str] = ("create_{snake}_table", "drop_{snake}_table")
+    migration_target: str = "{snake}"
+    example_resource: str = "Item"
+    reserved_urls: tuple[str, ...] = ("api", "static", "healthz")
+    reserved_classes: tuple[str, ...] = ()
     # What `webkit new` suggests after `webkit serve`: (command, what it is for); {webkit} is
     # how the user runs webkit.
     next_steps: tuple[tuple[str, str], ...] = ()

@@ -36,6 +36,15 @@ FRAMEWORK = Framework(
     default_database_url="sqlite:///db.sqlite3",
     # Huey's consumer, with settings.HUEY (huey.contrib.djhuey).
     worker=("manage.py", "run_huey"),
+    # Django's own table name for a model of the project's app, and its migrations' names.
+    resource_table="{package}_{model}",
+    migration_names=("{model}", "delete_{model}"),
+    migration_target="{model}",
+    reserved_urls=("api", "static", "healthz", "manage", "admin"),
+    reserved_classes=(
+        *("Any", "Form", "QuerySet", "ProtectedError", "MaxValueValidator", "HTTPStatus"),
+        *("MinValueValidator", "JsonResponse", "HttpRequest", "HttpResponse", "Index"),
+    ),
     shortcuts={
         "shell": Shortcut("manage.py shell", (("manage.py", "shell", ARGS),)),
         "migrate": Shortcut(

@@ -64,6 +64,15 @@ FRAMEWORK = Framework(
     sqlite_folder="instance",
     # jobs.py's command: Huey's consumer, inside the app.
     worker=("-m", "flask", "--app", "{package}", "worker"),
+    resource_table="{snake}",
+    migration_names=("create_{snake}_table", "drop_{snake}_table"),
+    migration_target="{snake}",
+    # What models.py and the shared files import or define.
+    reserved_classes=(
+        *("Any", "Base", "Model", "UTCDateTime", "TypeDecorator", "Dialect", "Mapped"),
+        *("DefaultExecutionContext", "DateTime", "String", "Text", "Numeric", "ForeignKey"),
+        *("Decimal", "APIFlask", "Path", "Mapping"),
+    ),
     shortcuts={
         "shell": Shortcut(
             "flask shell, with the app and its models",

@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "ninja",
 {%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/installed-apps.py" ignore missing %}{%- endfor %}
     "{{ cookiecutter.package_name }}",
+{%- for app in cookiecutter._apps %}
+    "{{ app.name }}",
+{%- endfor %}
 ]
 
 MIDDLEWARE = [

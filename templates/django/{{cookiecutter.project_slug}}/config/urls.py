@@ -19,5 +19,8 @@ from {{ cookiecutter.package_name }}.api import api
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("api/", api.urls),
+{%- for app in cookiecutter._apps %}
+    path("{{ app.url }}/", include("{{ app.name }}.urls")),
+{%- endfor %}
     path("", include("{{ cookiecutter.package_name }}.urls")),
 ]

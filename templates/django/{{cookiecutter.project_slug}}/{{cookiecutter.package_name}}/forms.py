@@ -1,6 +1,9 @@
+{%- import "resource/templates/python.jinja" as python -%}
+{%- set resources = cookiecutter._resources -%}
+{%- set models = resources | map(attribute="class_name") | list -%}
 from django import forms
 
-from .models import Item
+{{ python.from_import(".models", ["Item"] + models) }}
 
 
 class ItemForm(forms.ModelForm[Item]):
@@ -9,3 +12,8 @@ class ItemForm(forms.ModelForm[Item]):
     class Meta:
         model = Item
         fields = ["name"]
+{%- for resource in resources %}
+
+
+{% include "resource/forms.py" %}
+{%- endfor %}

@@ -1,6 +1,16 @@
-from django.db import models
+{%- set resources = cookiecutter._resources -%}
+{%- set types = resources | map(attribute="types") | sum(start=[]) -%}
+{% if "int" in types %}from django.core.validators import MaxValueValidator, MinValueValidator
+{% endif %}from django.db import models
+{%- if resources %}
+from django.urls import reverse
+{%- endif %}
 
 NAME_MAX_LENGTH = 100
+{%- if "int" in types %}
+# What an integer column holds on every database (the API checks the same).
+INTEGER_RANGE = [MinValueValidator(-(2**31)), MaxValueValidator(2**31 - 1)]
+{%- endif %}
 
 
 class Item(models.Model):
@@ -21,3 +31,8 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return self.name
+{%- for resource in resources %}
+
+
+{% include "resource/models.py" %}
+{%- endfor %}

@@ -1,3 +1,4 @@
+{%- import "resource/templates/python.jinja" as python -%}
 from django.urls import path
 
 from . import views
@@ -7,4 +8,7 @@ app_name = "{{ cookiecutter.package_name }}"
 urlpatterns = [
     path("", views.IndexView.as_view(), name="index"),
     path("healthz", views.healthz, name="healthz"),
+{%- for resource in cookiecutter._resources %}
+{%- include "resource/urls.py" %}
+{%- endfor %}
 ]

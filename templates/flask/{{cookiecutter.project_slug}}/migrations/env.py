@@ -2,9 +2,11 @@
 
 import logging
 from logging.config import fileConfig
+from typing import Any, Literal
 
 from alembic import context
 from flask import current_app
+from sqlalchemy.types import TypeDecorator
 
 config = context.config
 
@@ -22,12 +24,21 @@ config.set_main_option(
 )
 
 
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    """Write a column type of the app's own (a TypeDecorator, such as models.UTCDateTime) as
+    the type it stores, so that the migration needs nothing from the app."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
+
+
 def run_migrations_offline() -> None:
     """Write the SQL to stdout instead of running it (`flask db upgrade --sql`)."""
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
         target_metadata=target_metadata,
         literal_binds=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -44,6 +55,7 @@ def run_migrations_online() -> None:
 
     configure_args = dict(migrate.configure_args)
     configure_args.setdefault("process_revision_directives", process_revision_directives)
+    configure_args.setdefault("render_item", render_item)
 
     with migrate.db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **configure_args)

@@ -42,7 +42,8 @@ schema = schemathesis.openapi.from_dict(DOCUMENT, config=CONFIG)
 def test_the_document_is_openapi_3_1(client):
     document = client.get("/api/openapi.json").json
     assert document["openapi"].startswith("3.1")
-    assert set(document["paths"]) == {"/api/items", "/api/items/{item_id}"}
+    # Each resource's test module checks its own paths.
+    assert {"/api/items", "/api/items/{item_id}"} <= set(document["paths"])
 
 
 def test_the_documentation_page_works_without_a_cdn(client):

@@ -1,3 +1,7 @@
+{%- import "resource/templates/python.jinja" as python -%}
+{%- set page_modules = cookiecutter._resources | map(attribute="module") | list -%}
+{%- set app_modules = cookiecutter._apps | map(attribute="name") | list -%}
+{%- set models = cookiecutter._resources | map(attribute="class_name") | list -%}
 """The application factory.
 
 `flask --app {{ cookiecutter.package_name }} ...` finds `create_app` here; gunicorn serves the app
@@ -12,12 +16,12 @@ from typing import Any
 
 from apiflask import APIFlask
 
-from . import api, assets, errors, health{{ ", jobs" if "jobs" in cookiecutter._features }}, pages, security
-from .api import docs, items
+{{ python.from_import(".", ["api", "assets", "errors", "health"] + (["jobs"] if "jobs" in cookiecutter._features else []) + ["pages", "security"] + page_modules + app_modules) }}
+from .api import docs
 from .config import check_production_settings, load_config
 from .extensions import cache, csrf, db, migrate
 from .logconfig import configure_logging
-from .models import Item
+{{ python.from_import(".models", ["Item"] + models) }}
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -61,21 +65,27 @@ def create_app(config: str | Mapping[str, Any] | None = None) -> APIFlask:
     assets.init_app(app)
     errors.init_app(app)
 
-    api.init_app(app)
+    api.init_app(app)  # with the blueprint of each resource of the API
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)
-    # One blueprint per resource of the API.
-    for blueprint in (items.bp,):
-        app.register_blueprint(blueprint)
-        # The JSON API accepts only `Content-Type: application/json` (anything else gets 415),
-        # and a cross-site HTML form cannot send that content type without a CORS preflight,
-        # which this app never grants. So the API needs no CSRF token; HTML forms still do.
-        csrf.exempt(blueprint)
+{%- for module in page_modules + app_modules %}
+    app.register_blueprint({{ module }}.bp)
+{%- endfor %}
 
     @app.shell_context_processor
     def shell_context() -> dict[str, Any]:
+{%- if models %}
+        return {
+            "db": db,
+            "Item": Item,
+{%- for model in models %}
+            "{{ model }}": {{ model }},
+{%- endfor %}
+        }
+{%- else %}
         return {"db": db, "Item": Item}
+{%- endif %}
 
     return app

@@ -1,13 +1,18 @@
+{%- import "resource/templates/python.jinja" as python -%}
+{%- set types = cookiecutter._resources | map(attribute="types") | sum(start=[]) -%}
 """Database models (SQLAlchemy 2.0 typed declarative mapping)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+{{ python.from_import("datetime", ["datetime", "timezone"] + (["date"] if "date" in types else [])) }}
+{%- if "decimal" in types %}
+from decimal import Decimal
+{%- endif %}
 
-from sqlalchemy import DateTime, String, Text
+{{ python.from_import("sqlalchemy", ["DateTime", "String", "Text"] + (["Numeric"] if "decimal" in types else []) + (["ForeignKey"] if "ref" in types else [])) }}
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.default import DefaultExecutionContext
-from sqlalchemy.orm import Mapped, mapped_column
+{{ python.from_import("sqlalchemy.orm", ["Mapped", "mapped_column"] + (["relationship"] if "ref" in types else [])) }}
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import Model
@@ -53,3 +58,8 @@ class Item(Model):
 
     def __repr__(self) -> str:
         return f"<Item {self.id} {self.name!r}>"
+{%- for resource in cookiecutter._resources %}
+
+
+{% include "resource/models.py" %}
+{%- endfor %}

@@ -170,6 +170,10 @@ BODY_ERRORS = {400: Error, 413: Error, 415: Error, 422: FieldErrors}
 # One router per resource, each a module of this package. They are added here, with the API
 # itself, rather than in config/urls.py: after a broken edit, the reloader imports the URLs
 # again, and a router added to an API whose URLs exist already is an error.
-from . import items  # noqa: E402
+{%- import "resource/templates/python.jinja" as python %}
+{{ python.from_import(".", ["items"] + (cookiecutter._resources | map(attribute="module") | list), comment="  # noqa: E402") }}
 
 api.add_router("/items/", items.router)
+{%- for resource in cookiecutter._resources %}
+api.add_router("/{{ resource.url }}/", {{ resource.module }}.router)
+{%- endfor %}

@@ -34,6 +34,8 @@ from pydantic import BaseModel, Field, StringConstraints
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import BaseConverter
 
+from ..extensions import csrf
+
 URL_PREFIX = "/api"
 MAX_ID = 2**31 - 1
 PAGE_SIZE = 20
@@ -152,6 +154,25 @@ def init_app(app: APIFlask) -> None:
     app.url_map.converters["id"] = IdConverter
     app.before_request(require_json_body)
     app.register_error_handler(HTTPError, format_error)  # APIFlask raises it for bad input
+
+    # One blueprint per resource, each a module of this package.
+{%- import "resource/templates/python.jinja" as python %}
+{%- set modules = ["items"] + (cookiecutter._resources | map(attribute="module") | list) %}
+{{ python.from_import(".", modules, indent="    ") }}
+{% if modules | length == 1 %}
+    for blueprint in (items.bp,):
+{%- else %}
+    for blueprint in (
+{%- for module in modules | sort %}
+        {{ module }}.bp,
+{%- endfor %}
+    ):
+{%- endif %}
+        app.register_blueprint(blueprint)
+        # The JSON API accepts only `Content-Type: application/json` (anything else gets 415),
+        # and a cross-site HTML form cannot send that content type without a CORS preflight,
+        # which this app never grants. So the API needs no CSRF token; HTML forms still do.
+        csrf.exempt(blueprint)
 
     @app.spec_processor
     def complete(spec: dict[str, Any] | str) -> dict[str, Any] | str:

@@ -1,0 +1,1 @@
+"""The {{ app.name }} app: its pages under /{{ app.url }}/ (written by `webkit generate app`)."""

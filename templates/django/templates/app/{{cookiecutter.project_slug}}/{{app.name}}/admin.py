@@ -1,0 +1,1 @@
+"""The {{ app.name }} app's models in the admin: `@admin.register(Model)` here."""

@@ -1,0 +1,1 @@
+"""The {{ app.name }} app's models (`webkit run makemigrations` writes their migrations)."""

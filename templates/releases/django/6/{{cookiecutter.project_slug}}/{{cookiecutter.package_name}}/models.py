@@ -1,0 +1,23 @@
+from django.db import models
+
+NAME_MAX_LENGTH = 100
+
+
+class Item(models.Model):
+    """The example model: a named thing, served by the pages, the API and the admin."""
+
+    name = models.CharField(
+        max_length=NAME_MAX_LENGTH,
+        unique=True,
+        error_messages={"unique": "An item with this name already exists."},
+    )
+    description = models.TextField(blank=True)
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/model-item.py" ignore missing %}{%- endfor %}
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
