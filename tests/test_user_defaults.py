@@ -120,21 +120,21 @@ def test_database_url_wins_over_a_configured_database(invoke, config, workdir):
 def test_a_feature_becomes_valid_once_the_feature_list_names_it(
     invoke, config, workdir, monkeypatch
 ):
-    config.write_text('[new]\nfeatures = ["auth"]\n', encoding="utf-8")
+    config.write_text('[new]\nfeatures = ["payments"]\n', encoding="utf-8")
     refused = invoke("new", "blog", "--dry-run", "--no-venv", cwd=workdir)
     assert refused.exit_code == 2
-    assert "unknown feature 'auth'" in refused.output
+    assert "unknown feature 'payments'" in refused.output
     from webkit_cli import record
 
-    monkeypatch.setattr(features, "NAMES", ("auth", "jobs"))
-    monkeypatch.setitem(record.FEATURES, "auth", {})
+    monkeypatch.setattr(features, "NAMES", ("payments", "jobs"))
+    monkeypatch.setitem(record.FEATURES, "payments", {})
     monkeypatch.setitem(record.FEATURES, "jobs", {"backend": "database"})
     accepted = invoke("new", "blog", "--dry-run", "--no-venv", cwd=workdir)
     assert accepted.exit_code == 0, accepted.output
-    assert settings(accepted.output)["features"][0] == "auth"
-    monkeypatch.setenv("WEBKIT_FEATURES", "jobs, auth")
+    assert settings(accepted.output)["features"][0] == "payments"
+    monkeypatch.setenv("WEBKIT_FEATURES", "jobs, payments")
     both = invoke("new", "blog", "--dry-run", "--no-venv", cwd=workdir)
-    assert settings(both.output)["features"] == ("jobs, auth", "WEBKIT_FEATURES")
+    assert settings(both.output)["features"] == ("jobs, payments", "WEBKIT_FEATURES")
 
 
 def test_a_python_that_is_not_found_names_where_it_was_asked_for(invoke, config, workdir):
@@ -162,7 +162,7 @@ BAD_FILES = [
     ("[new]\npython = 'three'\n", 'new.python = "three" is neither a version nor a path'),
     ("[new]\npython = '/no/such/python'\n", 'new.python = "/no/such/python" names no file'),
     ("[new]\nfeatures = [1]\n", "new.features = [1] is not a list of feature names"),
-    ("[new]\nfeatures = ['auth']\n", "names the unknown feature 'auth'"),
+    ("[new]\nfeatures = ['payments']\n", "names the unknown feature 'payments'"),
 ]
 
 
@@ -209,7 +209,11 @@ BAD_VARIABLES = [
     ("WEBKIT_DATABASE", "oracle", "WEBKIT_DATABASE=oracle is not a database webkit knows"),
     ("WEBKIT_INSTALLER", "conda", "WEBKIT_INSTALLER=conda is not an installer webkit knows"),
     ("WEBKIT_PYTHON", "three", "WEBKIT_PYTHON=three is neither a version nor a path"),
-    ("WEBKIT_FEATURES", "auth", "WEBKIT_FEATURES=auth names the unknown feature 'auth'"),
+    (
+        "WEBKIT_FEATURES",
+        "payments",
+        "WEBKIT_FEATURES=payments names the unknown feature 'payments'",
+    ),
 ]
 
 

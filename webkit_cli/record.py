@@ -42,6 +42,9 @@ ANSWERS = ("project_name", "project_slug", "description", "python_version", "dat
 FEATURES: dict[str, dict[str, Any]] = {
     # Background jobs (Huey): the queue in the project's own database, or in Redis.
     "jobs": {"backend": "database"},
+    # User accounts (login by email, Argon2id, throttling, API tokens); new users confirm their
+    # email address before they can log in when email_verification is on.
+    "auth": {"email_verification": False},
 }
 # The values a feature's setting may take, where they are few.
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -190,6 +193,16 @@ def _features(table: Any, where: str) -> dict[str, dict[str, Any]]:
             )
         features[name] = {**FEATURES[name], **settings}
         for key, value in features[name].items():
+            if key not in FEATURES[name]:
+                raise UsageError(
+                    f"{where}: [tool.webkit.features.{name}] {key!r} is not a setting webkit knows",
+                    f"remove it (the settings of {name}: {', '.join(FEATURES[name]) or 'none'})",
+                )
+            if isinstance(FEATURES[name][key], bool) and not isinstance(value, bool):
+                raise UsageError(
+                    f"{where}: [tool.webkit.features.{name}] {key} = {value!r} is not a boolean",
+                    f"set it to true or false: {key} = false",
+                )
             choices = CHOICES.get((name, key))
             if choices is not None and value not in choices:
                 raise UsageError(

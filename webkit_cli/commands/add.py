@@ -34,6 +34,11 @@ def choices() -> list[str]:
     type=click.Choice(record.CHOICES[("jobs", "backend")]),
     help="For jobs: where the queue is, the project's database (the default) or Redis.",
 )
+@click.option(
+    "--email-verification/--no-email-verification",
+    default=None,
+    help="For auth: new users confirm their email address before they log in (default off).",
+)
 @click.option("--dry-run", is_flag=True, help="Print the change it would make; change nothing.")
 @click.option("--commit", is_flag=True, help="Commit the change when it merges cleanly.")
 @click.option("--no-install", is_flag=True, help="Do not install or migrate afterwards.")
@@ -41,12 +46,14 @@ def add(
     feature: str,
     database_url: str | None,
     backend: str | None,
+    email_verification: bool | None,
     dry_run: bool,
     commit: bool,
     no_install: bool,
 ) -> None:
-    """Turn FEATURE on: postgres, mysql or sqlite (switch the database), or jobs (background
-    jobs, with --backend database or redis)."""
+    """Turn FEATURE on: postgres, mysql or sqlite (switch the database), jobs (background
+    jobs, with --backend database or redis), or auth (user accounts, with
+    --email-verification)."""
     proj = project.find()
     rec = proj.record
     if feature not in choices():
@@ -60,6 +67,9 @@ def add(
         )
     if backend is not None and feature != "jobs":
         raise UsageError(f"--backend is for jobs, not {feature}", "drop --backend")
+    if email_verification is not None and feature != "auth":
+        flag = "--email-verification" if email_verification else "--no-email-verification"
+        raise UsageError(f"{flag} is for auth, not {feature}", f"drop {flag}")
     updating.refuse_if_pending(proj.root, f"webkit add {feature}")
     if feature in record.DATABASES:
         if rec.database == feature:
@@ -70,8 +80,11 @@ def add(
         changed = rec.with_answers(database=feature)
         env_set = {"DATABASE_URL": _database_url(proj, feature, database_url)}
     else:
-        settings = {**record.FEATURES[feature], **({"backend": backend} if backend else {})}
-        if feature in rec.features and (backend is None or rec.features[feature] == settings):
+        given = {"backend": backend, "email_verification": email_verification}
+        given = {k: v for k, v in given.items() if v is not None}
+        # Settings given now change those the project has; the others keep their values.
+        settings = {**record.FEATURES[feature], **rec.features.get(feature, {}), **given}
+        if feature in rec.features and rec.features[feature] == settings:
             console.success(f"{feature} is already on: nothing to change.")
             return
         changed = rec.replace(features={**rec.features, feature: settings})

@@ -132,11 +132,22 @@ def _choose_database(
     return db, database.framework_url(url, fw.url_schemes[db])
 
 
-def _features(defaults, jobs: str | None) -> dict[str, dict[str, Any]]:
+def _features(
+    defaults, jobs: str | None, auth: bool, email_verification: bool | None
+) -> dict[str, dict[str, Any]]:
     """The features of the user defaults, and those the options turn on (with their settings)."""
     features = {name: dict(FEATURES[name]) for name in defaults}
     if jobs is not None:
         features["jobs"] = {**FEATURES["jobs"], "backend": jobs}
+    if auth:
+        features.setdefault("auth", dict(FEATURES["auth"]))
+    if email_verification is not None:
+        if "auth" not in features:
+            raise UsageError(
+                "--email-verification is a setting of accounts, and accounts are off",
+                "add --auth: webkit new NAME --auth --email-verification",
+            )
+        features["auth"]["email_verification"] = email_verification
     return features
 
 
@@ -329,6 +340,16 @@ def _summary(plan: Plan, started: float) -> None:
     flag_value=JOB_BACKENDS[0],
     help="Background jobs, with their queue in the database (--jobs alone) or in Redis.",
 )
+@click.option(
+    "--auth",
+    is_flag=True,
+    help="User accounts: signup, login by email, password reset, API tokens.",
+)
+@click.option(
+    "--email-verification/--no-email-verification",
+    default=None,
+    help="With --auth: new users confirm their email address before they log in (default off).",
+)
 @click.option("--no-venv", is_flag=True, help="Do not create .venv (implies --no-install).")
 @click.option("--no-install", is_flag=True, help="Create .venv but install nothing.")
 @click.option("--no-git", is_flag=True, help="Do not run git init.")
@@ -341,6 +362,8 @@ def new(
     db: str | None,
     database_url: str | None,
     jobs: str | None,
+    auth: bool,
+    email_verification: bool | None,
     output_dir: Path,
     python_spec: str | None,
     installer: str,
@@ -396,7 +419,7 @@ def new(
                 "python_version": python_version,
                 "database": db,
             },
-            features=_features(chosen.value("features") or (), jobs),
+            features=_features(chosen.value("features") or (), jobs, auth, email_verification),
         ),
     )
     # The secrets go to .env only, never into the record.
