@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from webkit_cli import resources
+from webkit_cli import inflection, resources
 from webkit_cli.errors import UsageError
 
 
@@ -26,7 +26,7 @@ from webkit_cli.errors import UsageError
     ],
 )
 def test_plurals(word, plural):
-    assert resources.plural(word) == plural
+    assert inflection.plural(word) == plural
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ def test_plurals(word, plural):
     ],
 )
 def test_words_of_a_name(name, words):
-    assert resources.words(name) == words
+    assert inflection.words(name) == words
 
 
 def test_the_names_a_resource_is_written_with():

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from webkit_cli import apps, resources, template_store, updating, worktree
+from webkit_cli import apps, inflection, resources, template_store, updating, worktree
 from webkit_cli.errors import UsageError
 from webkit_cli.git import Repo
 from webkit_cli.project import Project
@@ -131,7 +131,7 @@ def _models_of(proj: Project) -> tuple[set[str], set[str]]:
         classes = set(_CLASS.findall(text))
         tables |= {
             proj.framework.resource_table.format(
-                snake="_".join(resources.words(name)), model=name.lower(), package=proj.package
+                snake="_".join(inflection.words(name)), model=name.lower(), package=proj.package
             )
             for name in classes
         }
