@@ -283,13 +283,14 @@ def test_new_installs_the_resolved_versions_from_a_cold_cache_and_then_from_the_
 
 def test_no_room_for_the_resolution_leaves_the_install_to_resolve(tmp_path, monkeypatch):
     from webkit_cli import frameworks, names, scaffold
-    from webkit_cli.commands import new
+    from webkit_cli.commands._new_plan import Plan
+    from webkit_cli.commands._new_resolution import start_resolution
 
     def no_temporary_folder(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(resolution_module, "Resolution", no_temporary_folder)
-    plan = new.Plan(
+    plan = Plan(
         names=names.validate("shop"),
         framework=frameworks.get("flask"),
         target=tmp_path / "shop",
@@ -298,9 +299,9 @@ def test_no_room_for_the_resolution_leaves_the_install_to_resolve(tmp_path, monk
         git=False,
         context={"project_name": "shop", "project_slug": "shop", "package_name": "shop"},
     )
-    assert new._start_resolution(plan, scaffold.template_dir("flask")) is None
+    assert start_resolution(plan, scaffold.template_dir("flask")) is None
     monkeypatch.undo()
-    started = new._start_resolution(plan, scaffold.template_dir("flask"))
+    started = start_resolution(plan, scaffold.template_dir("flask"))
     assert isinstance(started, Resolution)  # the same plan, with room: it starts
     runtime = (started._folder / "runtime.in").read_text().splitlines()
     assert runtime[-1] == "pip" and any(line.startswith("flask") for line in runtime)
