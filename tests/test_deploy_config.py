@@ -489,6 +489,22 @@ def test_django_specifics(invoke, tmp_path):
     assert "staticfiles/" in read(root, ".dockerignore").splitlines()
 
 
+def test_every_deployment_answers_only_its_domain(invoke, proj):
+    """ALLOWED_HOSTS is the domain wherever the app runs, and the probes ask for that host."""
+    assert deploy(invoke, proj, "--domain", DOMAIN).exit_code == 0
+    assert f'Environment="ALLOWED_HOSTS={DOMAIN}"' in read(proj, "deploy/systemd/my-shop.service")
+    dockerfile = read(proj, "deploy/Dockerfile")
+    assert re.search(rf"^    ALLOWED_HOSTS={re.escape(DOMAIN)} \\$", dockerfile, re.M)
+    assert f"headers={{'Host': '{DOMAIN}'}}" in dockerfile  # the HEALTHCHECK
+    # compose runs that image, and lets .env (its env_file) widen the list
+    app = yaml.safe_load(read(proj, "deploy/compose.yaml"))["x-app"]
+    assert app["build"]["dockerfile"] == "deploy/Dockerfile" and app["env_file"] == ".env"
+    assert "ALLOWED_HOSTS" not in app["environment"]
+    assert "ALLOWED_HOSTS" in read(proj, "deploy/.env.example")
+    config = yaml.safe_load(read(proj, "deploy/k8s/configmap.yaml"))["data"]
+    assert config["ALLOWED_HOSTS"] == DOMAIN
+
+
 def test_compose_waits_for_a_healthy_database_and_runs_migrations_once(invoke, proj):
     assert deploy(invoke, proj, "--domain", DOMAIN, "--port", "8123").exit_code == 0
     compose = yaml.safe_load(read(proj, "deploy/compose.yaml"))

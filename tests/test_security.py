@@ -340,12 +340,13 @@ def test_a_fresh_repository_holds_no_secret(tmp_path, framework):
 # The generated projects' production protections (e2e: they need the frameworks installed)
 
 
+# The variables that change the settings of the projects: each case sets its own.
+SETTINGS = {"VIRTUAL_ENV", "PYTHONPATH", "SECRET_KEY", "DEBUG", "FLASK_DEBUG", "APP_ENV"}
+SETTINGS |= {"ALLOWED_HOSTS"}
+
+
 def _in_venv(root: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"VIRTUAL_ENV", "PYTHONPATH", "SECRET_KEY", "DEBUG", "FLASK_DEBUG", "APP_ENV"}
-    }
+    base = {k: v for k, v in os.environ.items() if k not in SETTINGS}
     return subprocess.run(
         [str(root / ".venv" / "bin" / "python"), *args],
         cwd=root,
@@ -370,6 +371,7 @@ REFUSALS = {
         ({"APP_ENV": "production"}, "SECRET_KEY is not set"),
         ({"APP_ENV": "production", "SECRET_KEY": ""}, "SECRET_KEY is not set"),
         ({"APP_ENV": "production", "SECRET_KEY": PROD_SECRET, "FLASK_DEBUG": "1"}, "DEBUG is on"),
+        ({"APP_ENV": "production", "SECRET_KEY": PROD_SECRET}, "ALLOWED_HOSTS is not set"),
     ],
     "django": [
         ({"DEBUG": "0", "ENV_FILE": os.devnull}, "SECRET_KEY is not set"),
@@ -393,7 +395,7 @@ def test_production_refuses_debug_or_a_missing_secret_key(built):
         assert result.returncode != 0, (env, result.stdout, result.stderr)
         assert message in result.stdout + result.stderr, (env, result.stderr[-2000:])
     fine = {
-        "flask": {"APP_ENV": "production", "SECRET_KEY": PROD_SECRET},
+        "flask": {"APP_ENV": "production", "SECRET_KEY": PROD_SECRET, "ALLOWED_HOSTS": "a.test"},
         "django": {
             "DEBUG": "0",
             "ENV_FILE": os.devnull,
