@@ -79,9 +79,12 @@ def test_every_nosec_in_webkit_is_justified():
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_bandit_finds_nothing_medium_or_high_in_a_generated_project(tmp_path, framework):
+def test_bandit_finds_nothing_medium_or_high_in_a_generated_project(
+    tmp_path, framework, local_index
+):
     result = webkit("new", "shop", "-f", framework, "--no-venv", "--no-git", "-y", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    (tmp_path / "shop" / "requirements.lock").write_text(LOCK)
     deploy = webkit("deploy-config", "--domain", "shop.example.com", cwd=tmp_path / "shop")
     assert deploy.returncode == 0, deploy.stderr
     assert (tmp_path / "shop" / "deploy" / "gunicorn.conf.py").is_file()
@@ -222,11 +225,28 @@ def test_new_does_not_follow_a_symlink_out_of_the_target(tmp_path):
     assert snapshot(tmp_path) == before
 
 
+# What `webkit setup` would lock (from the wheels of conftest's local_index).
+LOCK = "flask==3.1.3\ngunicorn==27.0.1\n"
+
+
 @pytest.fixture
-def project(tmp_path) -> Path:
+def project(tmp_path, local_index) -> Path:
     result = webkit("new", "shop", "--no-venv", "--no-git", "-y", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    (tmp_path / "shop" / "requirements.lock").write_text(LOCK)
     return tmp_path / "shop"
+
+
+def test_deploy_config_needs_the_lock_file_for_the_image(tmp_path, project):
+    (project / "requirements.lock").unlink()
+    before = snapshot(tmp_path)
+    result = webkit("deploy-config", "--domain", "shop.example.com", cwd=project)
+    assert_clear_failure(result, 1, "requirements.lock is missing")
+    assert "--target gunicorn,nginx,systemd,procfile" in result.stderr
+    assert snapshot(tmp_path) == before
+    targets = "gunicorn,nginx,systemd,procfile"
+    result = webkit("deploy-config", "--domain", "shop.example.com", "-t", targets, cwd=project)
+    assert result.returncode == 0, result.stderr
 
 
 def test_deploy_config_does_not_write_through_a_directory_link_out_of_the_project(
