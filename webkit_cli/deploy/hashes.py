@@ -113,8 +113,8 @@ def _compile(lock: str, extra: tuple[str, ...], python_version: str) -> str:
     if uv is None:
         raise StepFailed(
             "uv is needed to write the image's lock file with hashes, and it was not found",
-            "reinstall webkit (uv comes with it), or put uv on PATH; --target without docker, "
-            "compose and k8s writes the other files without it",
+            "reinstall webkit (uv comes with it) or put uv on PATH, or leave the image out: "
+            "--target gunicorn,nginx,systemd,procfile",
         )
     with tempfile.TemporaryDirectory(prefix="webkit-hashes-") as folder:
         source, output = Path(folder, "requirements.in"), Path(folder, "requirements.txt")
