@@ -125,3 +125,59 @@ def _no_user_defaults(tmp_path_factory):
         for key in KEYS:
             patch.delenv(ENV_PREFIX + key.upper(), raising=False)
         yield
+
+
+# A package index on disk for `uv pip compile` (deploy-config's requirements-hashed.lock): small
+# wheels of the packages that the tests' lock files pin, so that no test needs the network.
+# (name, version, {extra: requirements})
+LOCAL_PACKAGES = (
+    ("flask", "3.1.3", {}),
+    ("flask", "3.1.0", {}),
+    ("gunicorn", "27.0.1", {}),
+    ("psycopg", "3.2.9", {"binary": ["psycopg-binary==3.2.9"]}),
+    ("psycopg-binary", "3.2.9", {}),
+    ("pymysql", "1.1.2", {"rsa": []}),
+)
+
+
+def make_wheel(folder: Path, name: str, version: str, extras: dict[str, list[str]]) -> Path:
+    """A valid, empty pure-Python wheel with its metadata (its extras' requirements too)."""
+    import zipfile
+
+    dist = f"{name.replace('-', '_')}-{version}"
+    info = f"{dist}.dist-info"
+    metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    for extra, requires in extras.items():
+        metadata += f"Provides-Extra: {extra}\n"
+        metadata += "".join(f'Requires-Dist: {req}; extra == "{extra}"\n' for req in requires)
+    files = {
+        f"{info}/METADATA": metadata,
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\n"
+        "Tag: py3-none-any\n",
+    }
+    files[f"{info}/RECORD"] = "".join(f"{path},,\n" for path in [*files, f"{info}/RECORD"])
+    path = folder / f"{dist}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as wheel:
+        for member, text in files.items():
+            wheel.writestr(member, text)
+    return path
+
+
+@pytest.fixture(scope="session")
+def local_wheels(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("wheels")
+    for name, version, extras in LOCAL_PACKAGES:
+        make_wheel(folder, name, version, extras)
+    return folder
+
+
+@pytest.fixture
+def local_index(local_wheels, tmp_path_factory, monkeypatch) -> Path:
+    """uv finds packages in `local_wheels` only: offline, no index, a cache of its own."""
+    monkeypatch.setenv("UV_OFFLINE", "1")
+    monkeypatch.setenv("UV_NO_INDEX", "1")
+    monkeypatch.setenv("UV_FIND_LINKS", str(local_wheels))
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "uv-cache"))
+    for name in ("UV_INDEX", "UV_DEFAULT_INDEX", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return local_wheels

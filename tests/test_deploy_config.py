@@ -45,6 +45,7 @@ ALL_FILES = {
     "deploy/k8s/postgres.yaml",
     "deploy/k8s/service.yaml",
     "deploy/nginx/my-shop.conf",
+    "deploy/requirements-hashed.lock",
     "deploy/systemd/my-shop.service",
 }
 
@@ -88,6 +89,11 @@ python_version = "3.12"
     (root / "my_shop").mkdir(exist_ok=True)
     (root / "my_shop" / "__init__.py").write_text("", encoding="utf-8")
     return root
+
+
+@pytest.fixture(autouse=True)
+def _packages_on_disk(local_index):
+    """requirements-hashed.lock is made from wheels on disk, never from the network."""
 
 
 @pytest.fixture(params=FRAMEWORKS)
@@ -489,6 +495,22 @@ def test_django_specifics(invoke, tmp_path):
     assert "staticfiles/" in read(root, ".dockerignore").splitlines()
 
 
+def test_every_deployment_answers_only_its_domain(invoke, proj):
+    """ALLOWED_HOSTS is the domain wherever the app runs, and the probes ask for that host."""
+    assert deploy(invoke, proj, "--domain", DOMAIN).exit_code == 0
+    assert f'Environment="ALLOWED_HOSTS={DOMAIN}"' in read(proj, "deploy/systemd/my-shop.service")
+    dockerfile = read(proj, "deploy/Dockerfile")
+    assert re.search(rf"^    ALLOWED_HOSTS={re.escape(DOMAIN)} \\$", dockerfile, re.M)
+    assert f"headers={{'Host': '{DOMAIN}'}}" in dockerfile  # the HEALTHCHECK
+    # compose runs that image, and lets .env (its env_file) widen the list
+    app = yaml.safe_load(read(proj, "deploy/compose.yaml"))["x-app"]
+    assert app["build"]["dockerfile"] == "deploy/Dockerfile" and app["env_file"] == ".env"
+    assert "ALLOWED_HOSTS" not in app["environment"]
+    assert "ALLOWED_HOSTS" in read(proj, "deploy/.env.example")
+    config = yaml.safe_load(read(proj, "deploy/k8s/configmap.yaml"))["data"]
+    assert config["ALLOWED_HOSTS"] == DOMAIN
+
+
 def test_compose_waits_for_a_healthy_database_and_runs_migrations_once(invoke, proj):
     assert deploy(invoke, proj, "--domain", DOMAIN, "--port", "8123").exit_code == 0
     compose = yaml.safe_load(read(proj, "deploy/compose.yaml"))
@@ -636,7 +658,14 @@ def test_dockerfile_shape(invoke, proj):
     assert deploy(invoke, proj, "--domain", DOMAIN).exit_code == 0
     dockerfile = read(proj, "deploy/Dockerfile")
     assert len(re.findall(r"^FROM ", dockerfile, re.M)) == 2
-    assert "--requirement requirements.lock" in dockerfile
+    # The locked packages with their hashes, and nothing else (no dependency of theirs).
+    assert "COPY deploy/requirements-hashed.lock ./\n" in dockerfile
+    assert re.search(
+        r"pip install --no-cache-dir --require-hashes --no-deps \\\n +--requirement "
+        r"requirements-hashed\.lock\n",
+        dockerfile,
+    )
+    assert "--requirement requirements.lock" not in dockerfile
     assert re.search(r"^USER 10001:10001$", dockerfile, re.M)
     assert re.search(r"^HEALTHCHECK .*\n.*/healthz", dockerfile, re.M)
     assert dockerfile.rstrip().endswith('CMD ["gunicorn", "--config", "deploy/gunicorn.conf.py"]')
@@ -1024,3 +1053,113 @@ def test_the_readme_names_the_files_each_target_writes(invoke, tmp_path):
                 shown.startswith("deploy/k8s/") and f"`{shown.rsplit('/', 1)[1]}`" in rows[target]
             )
             assert named, (target, path, rows[target])
+
+
+# --- the image's lock file with hashes ----------------------------------------------------------
+
+POSTGRES_LOCK = LOCK + "psycopg==3.2.9\npsycopg-binary==3.2.9\n"
+
+
+def hashed(root: Path) -> dict[str, tuple[str, list[str]]]:
+    """{name: (version, [sha256, ...])} of deploy/requirements-hashed.lock."""
+    text = read(root, "deploy/requirements-hashed.lock")
+    found = {}
+    for block in re.split(r"\n(?=[a-z])", text.split("\n\n")[-1] if "\n\n" in text else text):
+        lines = [line for line in block.splitlines() if not line.startswith("#")]
+        if not lines:
+            continue
+        name, _, version = lines[0].split(" ")[0].partition("==")
+        found[name] = (version, re.findall(r"--hash=sha256:([0-9a-f]{64})", block))
+    return found
+
+
+def wheel_digest(wheels: Path, name: str, version: str) -> str:
+    path = wheels / f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_the_image_installs_exactly_the_lock_with_the_hashes_of_its_files(
+    invoke, tmp_path, local_index, framework
+):
+    root = make_project(tmp_path / "my-shop", framework, "postgres", POSTGRES_LOCK)
+    assert deploy(invoke, root, "--domain", DOMAIN).exit_code == 0
+    pins = hashed(root)
+    locked = dict(line.split("==") for line in POSTGRES_LOCK.splitlines() if "==" in line)
+    assert {name: version for name, (version, _) in pins.items()} == locked
+    for name, (version, digests) in pins.items():
+        assert digests == [wheel_digest(local_index, name, version)], name
+    lines = read(root, "deploy/requirements-hashed.lock").splitlines()
+    for line in lines:  # a pin, a hash continuing it, or a comment: pip reads nothing else
+        assert re.match(r"[a-z][a-z0-9-]*==\S+ \\$|    --hash=sha256:[0-9a-f]{64}$|#", line), line
+
+
+def test_a_sqlite_projects_image_gets_its_postgres_driver_locked_with_hashes(invoke, flask_proj):
+    assert deploy(invoke, flask_proj, "--domain", DOMAIN).exit_code == 0
+    pins = {name: version for name, (version, _) in hashed(flask_proj).items()}
+    assert pins == {
+        "flask": "3.1.3",
+        "gunicorn": "27.0.1",
+        "psycopg": "3.2.9",
+        "psycopg-binary": "3.2.9",
+    }
+    assert "psycopg[binary]" in read(flask_proj, "deploy/requirements-hashed.lock")
+    assert all(digests for _, digests in hashed(flask_proj).values())
+
+
+def test_a_repeat_costs_no_resolution(invoke, tmp_path, monkeypatch):
+    first = make_project(tmp_path / "a" / "my-shop", "flask", "postgres", POSTGRES_LOCK)
+    assert deploy(invoke, first, "--domain", DOMAIN).exit_code == 0
+    expected = read(first, "deploy/requirements-hashed.lock")
+    # No uv at all now: the same lock (here or in another project) comes from webkit's cache.
+    monkeypatch.setattr("webkit_cli.installers.uv_binary", lambda: None)
+    (first / "deploy/requirements-hashed.lock").unlink()
+    assert deploy(invoke, first).exit_code == 0
+    assert read(first, "deploy/requirements-hashed.lock") == expected
+    second = make_project(tmp_path / "b" / "my-shop", "django", "postgres", POSTGRES_LOCK)
+    assert deploy(invoke, second, "--domain", DOMAIN).exit_code == 0
+    assert read(second, "deploy/requirements-hashed.lock") == expected
+    # A changed lock file needs uv again, and says so.
+    (first / "requirements.lock").write_text(POSTGRES_LOCK.replace("27.0.1", "27.0.0"))
+    result = deploy(invoke, first)
+    assert result.exit_code == 1
+    assert "uv is needed" in result.output and "reinstall webkit" in result.output
+
+
+def test_without_uv_it_is_one_error_and_a_hint_and_nothing_is_written(
+    invoke, flask_proj, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("WEBKIT_CACHE_DIR", str(tmp_path / "empty-cache"))
+    monkeypatch.setattr("webkit_cli.installers.uv_binary", lambda: None)
+    before = contents(flask_proj)
+    result = deploy(invoke, flask_proj, "--domain", DOMAIN)
+    assert result.exit_code == 1
+    assert "uv is needed to write the image's lock file with hashes" in result.output
+    assert "Traceback" not in result.output
+    assert contents(flask_proj) == before
+    # the targets that need no image are written without uv
+    assert deploy(invoke, flask_proj, "--target", "nginx,systemd").exit_code == 0
+
+
+def test_offline_it_is_one_error_and_a_hint(invoke, flask_proj, monkeypatch, tmp_path):
+    monkeypatch.setenv("WEBKIT_CACHE_DIR", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "empty-uv-cache"))
+    for name in ("UV_OFFLINE", "UV_NO_INDEX", "UV_FIND_LINKS"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("UV_INDEX_URL", "http://127.0.0.1:9/simple")  # nothing listens there
+    monkeypatch.setenv("UV_HTTP_RETRIES", "0")
+    before = contents(flask_proj)
+    result = deploy(invoke, flask_proj, "--domain", DOMAIN)
+    assert result.exit_code == 1, result.output
+    assert "uv could not reach the package index" in result.output
+    assert "connect to the network" in result.output
+    assert contents(flask_proj) == before
+
+
+def test_a_lock_the_index_cannot_satisfy_is_one_error_and_a_hint(invoke, tmp_path):
+    root = make_project(tmp_path / "my-shop", "flask", "postgres", LOCK + "psycopg==0.0.1\n")
+    result = deploy(invoke, root, "--domain", DOMAIN)
+    assert result.exit_code == 1, result.output
+    assert "uv could not resolve requirements.lock for Python 3.12 on Linux" in result.output
+    assert "webkit setup --upgrade" in result.output
+    assert not (root / "deploy").exists()

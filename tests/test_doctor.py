@@ -519,7 +519,7 @@ def test_a_closed_database_file_leaves_no_journal_behind(flask_proj):
     assert sorted(os.listdir(flask_proj / "instance")) == ["shop.db"]
 
 
-def test_deploy_files_against_their_manifest(invoke, flask_proj):
+def test_deploy_files_against_their_manifest(invoke, flask_proj, local_index):
     result = invoke("deploy-config", "--domain", "shop.example.com", cwd=flask_proj)
     assert result.exit_code == 0, result.output
     code, checks = doctor(flask_proj)

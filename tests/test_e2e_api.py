@@ -197,14 +197,53 @@ def test_hostile_requests_get_json_4xx(served):
         if not (400 <= answer[0] < 500 and answer[1])
     }
     assert bad == {}, bad
-    if framework == "django":  # ALLOWED_HOSTS: a Host it does not list is a JSON 400
-        status, content_type, _ = raw(server, "GET", "/api/items/", b"", {"Host": "evil.example"})
-        assert (status, content_type.split(";")[0]) == (400, "application/json")
     # The list with or without its trailing slash, whichever is not its URL, is a 404 (no
     # redirect), also for a POST.
     for path in ("/api/items/" if framework == "flask" else "/api/items",):
         status, content_type, _ = raw(server, "POST", path, b'{"name": "y"}', JSON)
         assert (status, content_type.split(";")[0]) == (404, "application/json")
+
+
+# Hosts that `webkit serve --prod` does not allow (ALLOWED_HOSTS: 127.0.0.1, localhost and this
+# machine's name): a forged Host would poison the links the app writes.
+HOSTILE_HOSTS = (
+    "evil.example",
+    "127.0.0.1.evil.example",
+    "evil.example:80@127.0.0.1",
+    "[::1]",
+)
+
+
+def test_a_host_not_allowed_is_a_json_400_and_allowed_hosts_are_served(served):
+    framework, _, server = served
+    slash = "/" if framework == "django" else ""
+    port = urlsplit(server.url).port
+    answers = {}
+    for host in HOSTILE_HOSTS:
+        for method, path, body in (
+            ("GET", f"/api/items{slash}", b""),
+            ("POST", f"/api/items{slash}", b'{"name": "forged"}'),
+            ("GET", "/api/openapi.json", b""),
+        ):
+            status, content_type, answer = raw(server, method, path, body, {**JSON, "Host": host})
+            try:
+                shape = sorted(json.loads(answer))
+            except ValueError:
+                shape = None
+            answers[(host, method, path)] = (status, content_type.split(";")[0], shape)
+    bad = {
+        request: answer
+        for request, answer in answers.items()
+        if answer != (400, "application/json", ["error", "message"])
+    }
+    assert bad == {}, bad
+    # Nothing was created by the forged requests, and the allowed hosts are served as before.
+    for host in ("127.0.0.1", f"127.0.0.1:{port}", "localhost", f"localhost:{port}"):
+        status, content_type, body = raw(server, "GET", f"/api/items{slash}", b"", {"Host": host})
+        assert (status, content_type.split(";")[0]) == (200, "application/json"), (host, body)
+        assert b"forged" not in body
+        status, _, _ = raw(server, "GET", "/healthz", b"", {"Host": host})
+        assert status == 200, host
 
 
 def test_the_documentation_page_loads_its_files_from_the_server(served):

@@ -79,9 +79,12 @@ def test_every_nosec_in_webkit_is_justified():
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_bandit_finds_nothing_medium_or_high_in_a_generated_project(tmp_path, framework):
+def test_bandit_finds_nothing_medium_or_high_in_a_generated_project(
+    tmp_path, framework, local_index
+):
     result = webkit("new", "shop", "-f", framework, "--no-venv", "--no-git", "-y", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    (tmp_path / "shop" / "requirements.lock").write_text(LOCK)
     deploy = webkit("deploy-config", "--domain", "shop.example.com", cwd=tmp_path / "shop")
     assert deploy.returncode == 0, deploy.stderr
     assert (tmp_path / "shop" / "deploy" / "gunicorn.conf.py").is_file()
@@ -222,11 +225,28 @@ def test_new_does_not_follow_a_symlink_out_of_the_target(tmp_path):
     assert snapshot(tmp_path) == before
 
 
+# What `webkit setup` would lock (from the wheels of conftest's local_index).
+LOCK = "flask==3.1.3\ngunicorn==27.0.1\n"
+
+
 @pytest.fixture
-def project(tmp_path) -> Path:
+def project(tmp_path, local_index) -> Path:
     result = webkit("new", "shop", "--no-venv", "--no-git", "-y", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    (tmp_path / "shop" / "requirements.lock").write_text(LOCK)
     return tmp_path / "shop"
+
+
+def test_deploy_config_needs_the_lock_file_for_the_image(tmp_path, project):
+    (project / "requirements.lock").unlink()
+    before = snapshot(tmp_path)
+    result = webkit("deploy-config", "--domain", "shop.example.com", cwd=project)
+    assert_clear_failure(result, 1, "requirements.lock is missing")
+    assert "--target gunicorn,nginx,systemd,procfile" in result.stderr
+    assert snapshot(tmp_path) == before
+    targets = "gunicorn,nginx,systemd,procfile"
+    result = webkit("deploy-config", "--domain", "shop.example.com", "-t", targets, cwd=project)
+    assert result.returncode == 0, result.stderr
 
 
 def test_deploy_config_does_not_write_through_a_directory_link_out_of_the_project(
@@ -340,12 +360,13 @@ def test_a_fresh_repository_holds_no_secret(tmp_path, framework):
 # The generated projects' production protections (e2e: they need the frameworks installed)
 
 
+# The variables that change the settings of the projects: each case sets its own.
+SETTINGS = {"VIRTUAL_ENV", "PYTHONPATH", "SECRET_KEY", "DEBUG", "FLASK_DEBUG", "APP_ENV"}
+SETTINGS |= {"ALLOWED_HOSTS"}
+
+
 def _in_venv(root: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"VIRTUAL_ENV", "PYTHONPATH", "SECRET_KEY", "DEBUG", "FLASK_DEBUG", "APP_ENV"}
-    }
+    base = {k: v for k, v in os.environ.items() if k not in SETTINGS}
     return subprocess.run(
         [str(root / ".venv" / "bin" / "python"), *args],
         cwd=root,
@@ -370,6 +391,7 @@ REFUSALS = {
         ({"APP_ENV": "production"}, "SECRET_KEY is not set"),
         ({"APP_ENV": "production", "SECRET_KEY": ""}, "SECRET_KEY is not set"),
         ({"APP_ENV": "production", "SECRET_KEY": PROD_SECRET, "FLASK_DEBUG": "1"}, "DEBUG is on"),
+        ({"APP_ENV": "production", "SECRET_KEY": PROD_SECRET}, "ALLOWED_HOSTS is not set"),
     ],
     "django": [
         ({"DEBUG": "0", "ENV_FILE": os.devnull}, "SECRET_KEY is not set"),
@@ -393,7 +415,7 @@ def test_production_refuses_debug_or_a_missing_secret_key(built):
         assert result.returncode != 0, (env, result.stdout, result.stderr)
         assert message in result.stdout + result.stderr, (env, result.stderr[-2000:])
     fine = {
-        "flask": {"APP_ENV": "production", "SECRET_KEY": PROD_SECRET},
+        "flask": {"APP_ENV": "production", "SECRET_KEY": PROD_SECRET, "ALLOWED_HOSTS": "a.test"},
         "django": {
             "DEBUG": "0",
             "ENV_FILE": os.devnull,

@@ -83,6 +83,20 @@ def test_env_precedence_dotenv_then_environment_then_mode(tmp_path, monkeypatch)
     assert prod["VIRTUAL_ENV"] == str(tmp_path / ".venv")
 
 
+@pytest.mark.parametrize("framework", ["flask", "django"])
+def test_prod_allows_the_hosts_it_is_served_on(tmp_path, monkeypatch, framework):
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT.format(framework))
+    (tmp_path / ".env").write_text("SECRET_KEY=from-dotenv\nALLOWED_HOSTS=example.com\n")
+    monkeypatch.delenv("ALLOWED_HOSTS", raising=False)
+    prod = serve.server_env(load(tmp_path), prod=True, host="0.0.0.0")  # noqa: S104
+    assert {"127.0.0.1", "localhost"} <= set(prod["ALLOWED_HOSTS"].split(","))
+    assert "0.0.0.0" not in prod["ALLOWED_HOSTS"]  # noqa: S104
+    monkeypatch.setenv("ALLOWED_HOSTS", "shop.test")  # the environment wins
+    assert serve.server_env(load(tmp_path), prod=True, host="127.0.0.1")["ALLOWED_HOSTS"] == (
+        "shop.test"
+    )
+
+
 def test_prod_refuses_without_secret_key(tmp_path, monkeypatch):
     (tmp_path / "pyproject.toml").write_text(PYPROJECT.format("flask"))
     (tmp_path / ".env").write_text("APP_ENV=development\n")

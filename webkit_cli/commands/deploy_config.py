@@ -64,7 +64,9 @@ def _complete_targets(ctx: click.Context, param: click.Parameter, incomplete: st
 )
 @click.option("--domain", metavar="HOST", help="The site's public host name (example.com).")
 @click.option(
-    "--workers", metavar="N", help="Gunicorn workers (default: 2 x CPUs + 1 where it runs)."
+    "--workers",
+    metavar="N",
+    help="Gunicorn workers (default: one per CPU where it runs, two at least).",
 )
 @click.option("--port", metavar="PORT", help="The port gunicorn listens on (8000).")
 @click.option("--user", metavar="NAME", help="The unprivileged user that runs the app (app).")

@@ -68,6 +68,7 @@ class Output:
     template: str  # below templates/deploy/
     path: str  # relative to the project root; {output} and {name} are filled in
     when: str = ""  # written only when this value of the context is set (a feature's files)
+    made: bool = False  # not a template: made by MAKERS[template] from the project
 
 
 ENV_EXAMPLE = Output("env.example.j2", "{output}/.env.example")
@@ -84,6 +85,7 @@ FILES: dict[str, tuple[Output, ...]] = {
     ),
     "docker": (
         Output("Dockerfile.j2", "{output}/Dockerfile"),
+        Output("hashed_lock", "{output}/requirements-hashed.lock", made=True),
         Output("dockerignore.j2", ".dockerignore"),
         ENV_EXAMPLE,
     ),
@@ -324,6 +326,16 @@ def templates_dir() -> Path:
     return root
 
 
+def _hashed_lock(proj: Project, values: dict[str, Any]) -> str:
+    from webkit_cli.deploy.hashes import hashed_lock
+
+    extra = (values["driver"],) if values["driver"] else ()
+    return hashed_lock(proj.lock_file, extra, values["python_version"])
+
+
+MAKERS = {"hashed_lock": _hashed_lock}
+
+
 def render(proj: Project, settings: Settings, targets: tuple[str, ...]) -> list[Rendered]:
     """Every file of `targets` (and what they need), rendered; nothing is written."""
     values = context(proj, settings)
@@ -337,6 +349,9 @@ def render(proj: Project, settings: Settings, targets: tuple[str, ...]) -> list[
             path = out.path.replace("{server}", server).format(**names)
             if path in files or (out.when and not values[out.when]):
                 continue  # shared by several targets (.env.example), or not for this project
-            content = env.get_template(out.template.replace("{server}", server)).render(values)
+            if out.made:
+                content = MAKERS[out.template](proj, values)
+            else:
+                content = env.get_template(out.template.replace("{server}", server)).render(values)
             files[path] = Rendered(path=path, target=target, content=content)
     return list(files.values())

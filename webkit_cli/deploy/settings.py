@@ -73,7 +73,7 @@ def _positive(option: str, value: str | int, maximum: int, example: str) -> int:
 
 
 def workers(value: str | int | None) -> int | None:
-    """A worker count, or None (also for "auto"): 2 x CPUs + 1 where the app runs."""
+    """A worker count, or None (also for "auto"): gunicorn.conf.py's one per CPU, two at least."""
     if value is None or str(value).strip().lower() == "auto":
         return None
     return _positive("--workers", value, MAX_WORKERS, "4")

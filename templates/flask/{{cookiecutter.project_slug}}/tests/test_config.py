@@ -18,13 +18,21 @@ SECRET = "s" * 50
 @pytest.fixture
 def clean_env(monkeypatch):
     """An environment without the variables that choose or change the configuration."""
-    for name in ("APP_ENV", "SECRET_KEY", "DATABASE_URL", "FLASK_DEBUG", "LOG_LEVEL"):
+    for name in (
+        "APP_ENV",
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "FLASK_DEBUG",
+        "LOG_LEVEL",
+        "ALLOWED_HOSTS",
+    ):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
 
 @pytest.fixture
 def production_app(clean_env, make_app):
+    clean_env.setenv("ALLOWED_HOSTS", "localhost,.example.com")
     app = make_app(
         {"APP_ENV": "production", "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
     )
@@ -50,9 +58,19 @@ def test_production_refuses_to_start_in_debug_mode(clean_env):
         create_app("production")
 
 
+def test_production_refuses_to_start_without_allowed_hosts(clean_env):
+    clean_env.setenv("SECRET_KEY", SECRET)
+    for value in (None, "", " , "):
+        if value is not None:
+            clean_env.setenv("ALLOWED_HOSTS", value)
+        with pytest.raises(RuntimeError, match="ALLOWED_HOSTS is not set"):
+            create_app("production")
+
+
 def test_production_reads_the_environment(clean_env, make_app, tmp_path):
     url = f"sqlite:///{tmp_path / 'production.db'}"
     clean_env.setenv("SECRET_KEY", SECRET)
+    clean_env.setenv("ALLOWED_HOSTS", "example.com, www.example.com")
     clean_env.setenv("DATABASE_URL", url)
     clean_env.setenv("LOG_LEVEL", "warning")
     app = make_app()
@@ -60,6 +78,7 @@ def test_production_reads_the_environment(clean_env, make_app, tmp_path):
     assert not app.debug
     assert app.config["SECRET_KEY"] == SECRET
     assert app.config["SQLALCHEMY_DATABASE_URI"] == url
+    assert app.config["TRUSTED_HOSTS"] == ["example.com", "www.example.com"]
     assert logging.getLogger().level == logging.WARNING
 
 
@@ -122,6 +141,36 @@ def test_mysql_runs_in_strict_sql_mode(clean_env):
     assert options["connect_args"] == {"init_command": "SET SESSION sql_mode = 'TRADITIONAL'"}
     clean_env.setenv("DATABASE_URL", "sqlite:///app.db")
     assert "connect_args" not in load_config("production")["SQLALCHEMY_ENGINE_OPTIONS"]
+
+
+def test_production_answers_only_its_allowed_hosts(production_app):
+    client = production_app.test_client()
+    for host in ("localhost", "example.com", "shop.example.com:443"):
+        assert client.get("/api/items", headers={"Host": host}).status_code == 200, host
+    for host in ("evil.example", "example.com.evil.example", "localhost@evil.example"):
+        for method, url in (("GET", "/api/items"), ("POST", "/api/items"), ("GET", "/api/x/")):
+            response = client.open(url, method=method, headers={"Host": host}, json={"name": "x"})
+            assert response.status_code == 400, (host, method, url)
+            assert response.is_json, (host, method, url)
+            assert response.json["error"] == "Bad Request"
+            assert "not trusted" in response.json["message"]
+        page = client.get("/", headers={"Host": host})
+        assert page.status_code == 400
+        assert not page.is_json
+        assert page.headers["X-Frame-Options"] == "DENY"
+
+
+def test_a_star_allows_every_host(clean_env, make_app):
+    clean_env.setenv("SECRET_KEY", SECRET)
+    clean_env.setenv("ALLOWED_HOSTS", "*")
+    client = make_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).test_client()
+    assert client.get("/healthz", headers={"Host": "anything.test"}).status_code != 400
+
+
+def test_every_host_outside_production(clean_env, make_app):
+    for name in ("development", "testing"):
+        client = make_app(name).test_client()
+        assert client.get("/healthz", headers={"Host": "anything.test"}).status_code == 200
 
 
 def test_production_security_headers_and_cookies(production_app):

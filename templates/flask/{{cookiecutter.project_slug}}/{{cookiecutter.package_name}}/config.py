@@ -68,6 +68,12 @@ class Config:
             environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
         )
         self.LOG_LEVEL = environ.get("LOG_LEVEL", "INFO").upper()
+        # The host names the app answers to, from ALLOWED_HOSTS as Django reads it: comma-
+        # separated, ".example.com" for the domain and its subdomains, "*" for any host. Any
+        # other Host header is a 400 (a forged Host would poison the links the app writes).
+        # Unset, every host is allowed; production refuses to start without it.
+        self.ALLOWED_HOSTS = allowed_hosts(environ)
+        self.TRUSTED_HOSTS = None if "*" in self.ALLOWED_HOSTS else self.ALLOWED_HOSTS or None
 {%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/config.py" ignore missing %}{%- endfor %}
 
         # Flask-Caching: SimpleCache lives in each worker process; set CACHE_TYPE=RedisCache
@@ -173,6 +179,12 @@ def check_production_settings(app: Flask) -> None:
             "DEBUG is on in production. The debugger runs arbitrary code: unset FLASK_DEBUG, "
             "or use APP_ENV=development on your own machine."
         )
+    if not app.config.get("ALLOWED_HOSTS"):
+        raise RuntimeError(
+            "ALLOWED_HOSTS is not set. Production answers only the host names it lists: set "
+            "ALLOWED_HOSTS in the environment to the site's domain, comma-separated, e.g. "
+            "ALLOWED_HOSTS=example.com,www.example.com."
+        )
 
 
 def database_url(url: str) -> str:
@@ -195,6 +207,12 @@ def engine_options(url: str) -> dict[str, Any]:
         # is an error, never silently cut or turned into a zero date.
         options["connect_args"] = {"init_command": "SET SESSION sql_mode = 'TRADITIONAL'"}
     return options
+
+
+def allowed_hosts(environ: Mapping[str, str]) -> list[str]:
+    """ALLOWED_HOSTS as a list: comma-separated, spaces and empty entries ignored."""
+    hosts = (host.strip().lower() for host in environ.get("ALLOWED_HOSTS", "").split(","))
+    return [host for host in hosts if host]
 
 
 def env_int(environ: Mapping[str, str], name: str, default: int) -> int:
