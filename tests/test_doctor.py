@@ -544,6 +544,31 @@ def test_deploy_files_against_their_manifest(invoke, flask_proj, local_index):
     assert problem["fix"] == "webkit deploy-config"
 
 
+def test_the_images_hashed_lock_is_checked_without_uv_or_the_network(
+    invoke, flask_proj, local_index, monkeypatch
+):
+    """doctor tells whether requirements-hashed.lock is current from the lock file alone: on
+    a clone with no cache of webkit's and no index to ask, a current one passes and one that
+    the lock has moved past is behind."""
+    from webkit_cli.deploy import hashes
+
+    result = invoke("deploy-config", "--domain", "shop.example.com", cwd=flask_proj)
+    assert result.exit_code == 0, result.output
+
+    def unreachable(*args):
+        raise AssertionError("doctor asked uv for the hashes")
+
+    monkeypatch.setattr(hashes, "_compile", unreachable)
+    monkeypatch.setattr(hashes, "_cache_file", lambda key: None)
+    code, checks = doctor(flask_proj)
+    assert code == 0, failing(checks)
+    lock = flask_proj / "requirements.lock"
+    pinned = next(line for line in lock.read_text().splitlines() if "==" in line)
+    lock.write_text(lock.read_text().replace(pinned, pinned + ".post9"))
+    problem = failing(doctor(flask_proj)[1])["deploy"]
+    assert "requirements-hashed.lock is behind what webkit would write now" in problem["detail"]
+
+
 def _with_jobs(root: Path, backend: str, monkeypatch, invoke) -> list[dict]:
     """doctor on a project whose record has the jobs feature (registered here: the feature
     itself comes with issue 21)."""

@@ -190,3 +190,21 @@ def hashed_lock(lock_file: Path, extra: tuple[str, ...], python_version: str) ->
     if cached is not None:
         _store(cached, hashed)
     return header(lock_file.name, extra) + hashed
+
+
+def is_current(lock_file: Path, extra: tuple[str, ...], python_version: str, written: str) -> bool:
+    """Whether `written`, a requirements-hashed.lock on disk, is what `hashed_lock` gives for
+    the lock as it is now: the same header and pins, every pin hashed. Needs neither uv nor the
+    network, so that `webkit doctor` can tell without them."""
+    try:
+        lock = lock_file.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    head = header(lock_file.name, extra)
+    if not written.startswith(head):
+        return False
+    try:
+        _check(lock, extra, written[len(head) :], python_version)
+    except StepFailed:
+        return False
+    return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -333,11 +334,28 @@ def _hashed_lock(proj: Project, values: dict[str, Any]) -> str:
     return hashed_lock(proj.lock_file, extra, values["python_version"])
 
 
+def _hashed_lock_is_current(proj: Project, values: dict[str, Any], written: str) -> bool:
+    from webkit_cli.deploy.hashes import is_current
+
+    extra = (values["driver"],) if values["driver"] else ()
+    return is_current(proj.lock_file, extra, values["python_version"], written)
+
+
 MAKERS = {"hashed_lock": _hashed_lock}
+# Whether a made file on disk is what its maker would make now, told without making it again
+# (which may need a tool or the network).
+CURRENT = {"hashed_lock": _hashed_lock_is_current}
 
 
-def render(proj: Project, settings: Settings, targets: tuple[str, ...]) -> list[Rendered]:
-    """Every file of `targets` (and what they need), rendered; nothing is written."""
+def render(
+    proj: Project,
+    settings: Settings,
+    targets: tuple[str, ...],
+    written: Mapping[str, str] | None = None,
+) -> list[Rendered]:
+    """Every file of `targets` (and what they need), rendered; nothing is written. With
+    `written` (the files as they are on disk), a made file is not made again but checked: what
+    is on disk when it is current, else an empty text."""
     values = context(proj, settings)
     _check(values)
     env = environment(templates_dir())
@@ -349,7 +367,13 @@ def render(proj: Project, settings: Settings, targets: tuple[str, ...]) -> list[
             path = out.path.replace("{server}", server).format(**names)
             if path in files or (out.when and not values[out.when]):
                 continue  # shared by several targets (.env.example), or not for this project
-            if out.made:
+            if out.made and written is not None:
+                # Told from the file on disk, without making it again: as it is when current,
+                # else nothing (which differs from what was written, so it shows as behind).
+                on_disk = written.get(path, "")
+                current = CURRENT[out.template](proj, values, on_disk)
+                content = on_disk if current else ""
+            elif out.made:
                 content = MAKERS[out.template](proj, values)
             else:
                 content = env.get_template(out.template.replace("{server}", server)).render(values)

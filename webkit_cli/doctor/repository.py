@@ -88,6 +88,7 @@ def _deploy_problems(proj: Project, manifest_path: Path) -> list[str]:
     manifest = files.load_manifest(manifest_path)
     problems = []
     targets = set()
+    written = {}
     for relpath, entry in sorted(manifest.files.items()):
         path = proj.root / relpath
         targets.add(entry.get("target") if isinstance(entry, dict) else None)
@@ -101,6 +102,7 @@ def _deploy_problems(proj: Project, manifest_path: Path) -> list[str]:
             continue
         if files.sha256(content) != manifest.recorded_hash(relpath):
             problems.append(f"{relpath} was edited since webkit wrote it")
+        written[relpath] = content
     if problems:
         return problems
     # Every file is as webkit wrote it: would webkit write the same today (the project, its
@@ -110,7 +112,7 @@ def _deploy_problems(proj: Project, manifest_path: Path) -> list[str]:
         {"output": output}, manifest.settings, render.default_app_dir(proj)
     )
     known = tuple(t for t in deploy_settings.TARGETS if t in targets)
-    for rendered in render.render(proj, chosen, known):
+    for rendered in render.render(proj, chosen, known, written):
         if manifest.recorded_hash(rendered.path) != files.sha256(rendered.content):
             problems.append(f"{rendered.path} is behind what webkit would write now")
     return problems
