@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from .models import Token, User
 
 
-class UserCreation(AdminUserCreationForm):
+class UserCreation(AdminUserCreationForm[User]):
     class Meta:
         model = User
         fields = ["email"]
@@ -18,7 +18,7 @@ class UserChange(UserChangeForm[User]):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin[User]):
     """Django's user admin, with the email address where it has the username."""
 
     form = UserChange

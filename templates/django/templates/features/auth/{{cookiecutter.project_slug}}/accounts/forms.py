@@ -3,7 +3,7 @@ screen reader reads the error with the field; the templates render it with that 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -16,7 +16,10 @@ from django.contrib.auth.forms import (
 
 from .models import Token, User, normalize_email
 
-PASSWORD_HELP = password_validation.password_validators_help_text_html
+if TYPE_CHECKING:
+    SetPasswordBase = SetPasswordForm[User]
+else:  # generic for the type checker only (django-stubs-ext does not patch this one)
+    SetPasswordBase = SetPasswordForm
 
 
 class DescribedErrors(forms.BaseForm):
@@ -88,7 +91,7 @@ class PasswordReset(DescribedErrors, PasswordResetForm):
     """Django's: the link goes to the active accounts with the address, whatever its case."""
 
 
-class SetPassword(DescribedErrors, SetPasswordForm):
+class SetPassword(DescribedErrors, SetPasswordBase):
     pass
 
 

@@ -29,11 +29,11 @@ def client_address(request: HttpRequest) -> str:
     of X-Forwarded-For, the one the proxy added; else the connection's."""
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if settings.ACCOUNTS_BEHIND_PROXY and forwarded:
-        return forwarded.split(",")[-1].strip()
+        return str(forwarded).split(",")[-1].strip()
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
-class Handler(AxesDatabaseHandler):
+class Handler(AxesDatabaseHandler):  # type: ignore[misc]  # axes is untyped
     """Axes' database handler, with a limit for the account and a higher one for the address
     (AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"], in that order)."""
 

@@ -16,7 +16,6 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.hashers import make_password
-from django.contrib.messages.views import SuccessMessageMixin
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
@@ -39,7 +38,7 @@ from .tokens import verification_token
 
 # Signup logs the new user in with this backend (AUTHENTICATION_BACKENDS has axes' first).
 BACKEND = "django.contrib.auth.backends.ModelBackend"
-SIGNED_UP = "Welcome! Your account is ready; we sent a message to {email}."
+SIGNED_UP = "Thanks for signing up: we sent a message to {email}."
 CONFIRM = "We sent a message to {email}: follow its link to confirm the address and log in."
 RESET_SENT = (
     "If an account has this address, we sent it a link to set a new password. "
@@ -134,29 +133,43 @@ class LoginView(auth.LoginView):
     redirect_authenticated_user = True
 
 
-class PasswordChangeView(SuccessMessageMixin, auth.PasswordChangeView):  # type: ignore[misc]
+class PasswordChangeView(auth.PasswordChangeView):
+    """Django's: the user stays logged in (update_session_auth_hash), other sessions end."""
+
     form_class = PasswordChange
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:index")
-    success_message = "Your password is changed."
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        messages.success(self.request, "Your password is changed.")
+        return super().form_valid(form)
 
 
-class PasswordResetView(SuccessMessageMixin, auth.PasswordResetView):  # type: ignore[misc]
+class PasswordResetView(auth.PasswordResetView):
+    """Django's: the same answer whether the address has an account or not."""
+
     form_class = PasswordReset
     template_name = "accounts/password_reset.html"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     email_template_name = "accounts/email/password_reset.txt"
     success_url = reverse_lazy("accounts:login")
 
-    def get_success_message(self, cleaned_data: dict[str, Any]) -> str:
-        return RESET_SENT.format(hours=settings.PASSWORD_RESET_TIMEOUT // 3600)
+    def form_valid(self, form: Any) -> HttpResponse:
+        hours = settings.PASSWORD_RESET_TIMEOUT // 3600
+        messages.success(self.request, RESET_SENT.format(hours=hours))
+        return super().form_valid(form)
 
 
-class PasswordResetConfirmView(SuccessMessageMixin, auth.PasswordResetConfirmView):  # type: ignore[misc]
+class PasswordResetConfirmView(auth.PasswordResetConfirmView):
+    """Django's: the link works once (it signs the password hash) and for PASSWORD_RESET_TIMEOUT."""
+
     form_class = SetPassword
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:login")
-    success_message = "Your new password is set: log in with it."
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        messages.success(self.request, "Your new password is set: log in with it.")
+        return super().form_valid(form)
 
 
 @never_cache
