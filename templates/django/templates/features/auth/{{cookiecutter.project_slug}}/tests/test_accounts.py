@@ -1,35 +1,47 @@
 """The accounts' pages: signup, login, logout, password change and reset, the email
 confirmation, the account page with its API tokens, and the admin."""
 
+from __future__ import annotations
+
 import hashlib
 import re
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMessage
 from django.core.management import call_command
+from django.test import Client
 
 from accounts.models import Token, User
 from tests.conftest import PASSWORD
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "a brand new passphrase 42"
 
 
-def signup(client, email="grace@example.com", password=PASSWORD, **extra):
+def signup(
+    client: Client, email: str = "grace@example.com", password: str = PASSWORD, **extra: str
+) -> Response:
     return client.post("/accounts/signup/", {"email": email, "password": password, **extra})
 
 
-def log_in(client, email="ada@example.com", password=PASSWORD, **extra):
+def log_in(
+    client: Client, email: str = "ada@example.com", password: str = PASSWORD, **extra: str
+) -> Response:
     return client.post("/accounts/login/", {"username": email, "password": password, **extra})
 
 
-def logged_in_as(client):
+def logged_in_as(client: Client) -> Any:
     return client.session.get("_auth_user_id")
 
 
-def link_in(message, path):
-    found = re.search(rf"http://testserver({path}\S*)", message.body)
+def link_in(message: EmailMessage, path: str) -> str:
+    found = re.search(rf"http://testserver({path}\S*)", str(message.body))
     assert found, message.body
     return found.group(1)
 

@@ -1,9 +1,12 @@
 """The accounts against the usual attacks: user enumeration, password guessing (throttling),
 open redirects through `next`, CSRF, session fixation; and how passwords are stored."""
 
+from __future__ import annotations
+
 import os
 import runpy
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib.messages import get_messages
@@ -14,17 +17,20 @@ from accounts.models import User
 from config.settings import PASSWORD_HASHERS
 from tests.conftest import PASSWORD
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
+
 pytestmark = pytest.mark.django_db
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def said(response):
+def said(response: Response) -> list[str]:
     """The messages the response left for the next page."""
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 
-def log_in(client, email, password, **extra):
+def log_in(client: Client, email: str, password: str, **extra: Any) -> Response:
     return client.post("/accounts/login/", {"username": email, "password": password}, **extra)
 
 
@@ -176,7 +182,7 @@ def test_passwords_are_stored_as_argon2id(settings):
 # Cookies and email in production.
 
 
-def production_settings(monkeypatch, **environ):
+def production_settings(monkeypatch: pytest.MonkeyPatch, **environ: str) -> dict[str, Any]:
     for name in ["DEBUG", "EMAIL_URL", "DEFAULT_FROM_EMAIL", "ACCOUNTS_BEHIND_PROXY"]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ENV_FILE", os.devnull)

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 LIST_URL = "/api/items/"
 
 
-def bearer(token):
+def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
