@@ -10,6 +10,9 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+{% if auth and resources -%}
+from django.contrib.auth.mixins import LoginRequiredMixin
+{% endif -%}
 from django.db import DatabaseError, connection
 {%- if resources %}
 from django.db.models import ProtectedError, QuerySet
