@@ -29,7 +29,8 @@ FRAMEWORK = Framework(
     # settings.py needs a SECRET_KEY to load; collectstatic does not use it. No .env either.
     build_env={"SECRET_KEY": "collectstatic-only-not-a-secret", "ENV_FILE": "/dev/null"},
     url_schemes={"postgres": "postgres://", "mysql": "mysql://"},
-    migration_dirs=("{package}/migrations",),
+    # The accounts app (--auth) has its own, beside the package.
+    migration_dirs=("{package}/migrations", "accounts/migrations"),
     # Does nothing (and says "No conflicts detected to merge.") when there is one line.
     merge_migrations=("manage.py", "makemigrations", "--merge", "--noinput"),
     migration_files=("django", "config/settings.py"),
