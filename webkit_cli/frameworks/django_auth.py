@@ -21,7 +21,8 @@ from webkit_cli.errors import StepFailed, UsageError
 from webkit_cli.project import Project
 
 # Run with the project's Python, its settings as they are: the number of users, and the apps
-# with applied migrations that depend on the user model (swappable_dependency).
+# with applied migrations that depend on the user model (swappable_dependency(AUTH_USER_MODEL),
+# whose `setting` is the setting's value, "auth.User").
 INSPECT = """
 import json, django
 django.setup()
@@ -35,7 +36,7 @@ users = User._default_manager.count() if User._meta.db_table in connection.intro
 apps = sorted({
     app for (app, name), migration in loader.disk_migrations.items()
     if (app, name) in loader.applied_migrations
-    and any(getattr(dependency, "setting", None) == "AUTH_USER_MODEL" for dependency in migration.dependencies)
+    and any(getattr(dependency, "setting", None) == settings.AUTH_USER_MODEL for dependency in migration.dependencies)
 })
 print("WEBKIT:" + json.dumps({"model": settings.AUTH_USER_MODEL, "users": users, "apps": apps}))
 """
