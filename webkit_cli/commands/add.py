@@ -98,6 +98,8 @@ def add(
         )
     repo = Repo.of(proj.root, f"webkit add {feature}")
     updating.check_ready(repo, f"webkit add {feature}")
+    if not dry_run:
+        _before_merge(proj, feature)
     change_record(
         proj,
         repo,
@@ -115,6 +117,30 @@ def add(
             "to do (dump it from the old one and load it into the new one); .env keeps the old "
             "DATABASE_URL in a comment."
         )
+
+
+def _before_merge(proj: project.Project, feature: str) -> None:
+    """What the framework does before FEATURE is merged (Django's auth: the user model)."""
+    from webkit_cli import virtualenvs
+
+    hook = proj.framework.before_adding(feature)
+    if hook is None:
+        return
+    problem = virtualenvs.venv_problem(proj.python)
+    if problem is not None:
+        console.warning(
+            f".venv is {problem}, so the project's database was not looked at before adding "
+            f"{feature}",
+            "if it has tables already, run `webkit setup` first, then `webkit add` again",
+        )
+        return
+    with console.step(f"Preparing the database for {feature}", "Database ready") as step:
+        done = hook(proj)
+        if done:
+            step.done_text = (
+                f"Un-applied the migrations of {', '.join(done)} (no users yet): they run "
+                "again after the merge"
+            )
 
 
 def _database_url(proj: project.Project, kind: str, url: str | None) -> str:

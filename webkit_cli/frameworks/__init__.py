@@ -7,6 +7,7 @@ here and a template folder under templates/.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from webkit_cli.errors import UsageError
@@ -123,6 +124,10 @@ class Framework:
     # The background jobs' worker (a project with the jobs feature), run by `webkit serve`
     # beside the web server and deployed beside it by `webkit deploy-config`.
     worker: tuple[str, ...] = ()
+    # `webkit add FEATURE` on a project that exists: "module:function" run before the merge,
+    # with the project as it is (a Project); it returns what it did, in words (a list), or
+    # raises a WebkitError to refuse, having changed nothing.
+    before_add: dict[str, str] = field(default_factory=dict)
 
     @property
     def template(self) -> str:
@@ -133,6 +138,14 @@ class Framework:
 
     def all_shortcuts(self) -> dict[str, Shortcut]:
         return {**COMMON_SHORTCUTS, **self.shortcuts}
+
+    def before_adding(self, feature: str) -> Callable[..., list[str]] | None:
+        """The function `webkit add FEATURE` runs before its merge, if any (imported now)."""
+        target = self.before_add.get(feature)
+        if target is None:
+            return None
+        module, name = target.split(":")
+        return getattr(importlib.import_module(module), name)
 
 
 def get(name: str) -> Framework:

@@ -29,13 +29,17 @@ FRAMEWORK = Framework(
     # settings.py needs a SECRET_KEY to load; collectstatic does not use it. No .env either.
     build_env={"SECRET_KEY": "collectstatic-only-not-a-secret", "ENV_FILE": "/dev/null"},
     url_schemes={"postgres": "postgres://", "mysql": "mysql://"},
-    migration_dirs=("{package}/migrations",),
+    # The accounts app (--auth) has its own, beside the package.
+    migration_dirs=("{package}/migrations", "accounts/migrations"),
     # Does nothing (and says "No conflicts detected to merge.") when there is one line.
     merge_migrations=("manage.py", "makemigrations", "--merge", "--noinput"),
     migration_files=("django", "config/settings.py"),
     default_database_url="sqlite:///db.sqlite3",
     # Huey's consumer, with settings.HUEY (huey.contrib.djhuey).
     worker=("manage.py", "run_huey"),
+    # Accounts bring a user model of their own: the admin's migrations are undone first (or
+    # `add auth` refused when the database has users).
+    before_add={"auth": "webkit_cli.frameworks.django_auth:before_add"},
     # Django's own table name for a model of the project's app, and its migrations' names.
     resource_table="{package}_{model}",
     migration_names=("{model}", "delete_{model}"),
@@ -44,6 +48,8 @@ FRAMEWORK = Framework(
     reserved_classes=(
         *("Any", "Form", "QuerySet", "ProtectedError", "MaxValueValidator", "HTTPStatus"),
         *("MinValueValidator", "JsonResponse", "HttpRequest", "HttpResponse", "Index"),
+        # The accounts' (--auth) mixins, in views.py.
+        *("LoginRequiredMixin", "LoginRequiredForWritesMixin"),
     ),
     shortcuts={
         "shell": Shortcut("manage.py shell", (("manage.py", "shell", ARGS),)),

@@ -2,6 +2,7 @@
 {%- import "resource/templates/python.jinja" as python -%}
 {%- set r = resource -%}
 {%- set C = r.class_name -%}
+{%- set login = ["LoginRequiredMixin"] if "auth" in cookiecutter._features else [] -%}
 class {{ C }}ListView(ListView[{{ C }}]):
     model = {{ C }}
     paginate_by = PAGE_SIZE
@@ -11,7 +12,7 @@ class {{ C }}DetailView(DetailView[{{ C }}]):
     model = {{ C }}
 
 
-class {{ C }}CreateView(CreateView[{{ C }}, {{ C }}Form]):
+{{ python.call("", "class " ~ C ~ "CreateView", login + ["CreateView[" ~ C ~ ", " ~ C ~ "Form]"], ":") }}
     model = {{ C }}
     form_class = {{ C }}Form
 
@@ -19,7 +20,7 @@ class {{ C }}CreateView(CreateView[{{ C }}, {{ C }}Form]):
         return unprocessable(super().form_invalid(form))
 
 
-class {{ C }}UpdateView(UpdateView[{{ C }}, {{ C }}Form]):
+{{ python.call("", "class " ~ C ~ "UpdateView", login + ["UpdateView[" ~ C ~ ", " ~ C ~ "Form]"], ":") }}
     model = {{ C }}
     form_class = {{ C }}Form
 
@@ -27,7 +28,7 @@ class {{ C }}UpdateView(UpdateView[{{ C }}, {{ C }}Form]):
         return unprocessable(super().form_invalid(form))
 
 
-class {{ C }}DeleteView(DeleteView[{{ C }}, Form]):
+{{ python.call("", "class " ~ C ~ "DeleteView", login + ["DeleteView[" ~ C ~ ", Form]"], ":") }}
     model = {{ C }}
 {{ python.assign_call("    ", "success_url", "reverse_lazy", ['"' ~ cookiecutter.package_name ~ ':' ~ r.model ~ '-list"']) }}
 

@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/middleware.py" ignore missing %}{%- endfor %}
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -22,5 +22,6 @@ urlpatterns = [
 {%- for app in cookiecutter._apps %}
     path("{{ app.url }}/", include("{{ app.name }}.urls")),
 {%- endfor %}
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/urls.py" ignore missing %}{%- endfor %}
     path("", include("{{ cookiecutter.package_name }}.urls")),
 ]

@@ -3,8 +3,13 @@ from collections.abc import Iterator
 import pytest
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-
-from {{ cookiecutter.package_name }}.models import Item
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/conftest-imports.py" ignore missing %}{%- endfor %}
+{%- set imports = ["from " ~ cookiecutter.package_name ~ ".models import Item"] %}
+{%- if "auth" in cookiecutter._features %}{% set _ = imports.append("from accounts.models import Token, User") %}{% endif %}
+{# the project's modules, in isort's order (by name) #}
+{%- for line in imports | sort %}
+{{ line }}
+{%- endfor %}
 
 
 @pytest.fixture
@@ -21,3 +26,4 @@ def keep_connections() -> Iterator[None]:
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/conftest.py" ignore missing %}{%- endfor %}

@@ -379,9 +379,16 @@ def test_a_host_not_allowed_is_a_json_400(client, settings):
     assert response.json()["error"] == "Bad Request"
 
 
+{% if "auth" in cookiecutter._features -%}
+def test_a_json_client_needs_no_csrf_token(token):
+    """curl, httpie, another service: no cookie, no CSRF token, its API token, and every
+    operation works."""
+    client = Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {token}"})
+{%- else -%}
 def test_a_json_client_needs_no_csrf_token():
     """curl, httpie, another service: no cookie, no token, and every operation works."""
     client = Client(enforce_csrf_checks=True)
+{%- endif %}
 
     created = send(client, "post", LIST_URL, {"name": "Kettle"})
     url = created["Location"]

@@ -42,6 +42,10 @@ CONFIG = SchemathesisConfig.from_dict(
 
 # The document that /api/openapi.json serves; writing it needs no database.
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema(), config=CONFIG)
+{%- if "auth" in cookiecutter._features %}
+# The checks also send requests of their own (without the token, or with a wrong one): here too.
+schema.app = application
+{%- endif %}
 
 
 def test_the_document_is_openapi_3_1(client: Client) -> None:
@@ -68,5 +72,12 @@ def test_the_documentation_page_works_without_a_cdn(client: Client) -> None:
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @pytest.mark.django_db
 @pytest.mark.usefixtures("keep_connections")
+{%- if "auth" in cookiecutter._features %}
+def test_the_api_keeps_its_document(case: Case[Any], token: str) -> None:
+    # Writes need a user: these requests carry a token (test_api_auth.py checks the 401s).
+    headers = {"Host": "testserver", "Authorization": f"Bearer {token}"}
+    case.call_and_validate(app=application, headers=headers)
+{%- else %}
 def test_the_api_keeps_its_document(case: Case[Any]) -> None:
     case.call_and_validate(app=application, headers={"Host": "testserver"})
+{%- endif %}

@@ -1,6 +1,7 @@
 {%- import "resource/templates/python.jinja" as python -%}
 {%- set resources = cookiecutter._resources -%}
 {%- set models = resources | map(attribute="class_name") | list -%}
+{%- set auth = "auth" in cookiecutter._features -%}
 {%- set form_names = [] -%}
 {%- for model in models %}{% set _ = form_names.append(model ~ "Form") %}{% endfor -%}
 """The pages and the health check; the JSON API is in api/."""
@@ -9,6 +10,9 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+{% if auth and resources -%}
+from django.contrib.auth.mixins import LoginRequiredMixin
+{% endif -%}
 from django.db import DatabaseError, connection
 {%- if resources %}
 from django.db.models import ProtectedError, QuerySet
@@ -27,6 +31,10 @@ from django.views.generic import CreateView, DeleteView, DetailView, ListView, U
 {%- else %}
 from django.views.generic import CreateView
 {%- endif %}
+{%- if auth %}
+
+from accounts.mixins import LoginRequiredForWritesMixin
+{%- endif %}
 
 {{ python.from_import(".forms", ["ItemForm"] + form_names) }}
 {%- if cookiecutter._features.get("jobs", {}).get("backend") == "redis" %}
@@ -41,7 +49,7 @@ PAGE_SIZE = 20
 {%- endif %}
 
 
-class IndexView(CreateView[Item, ItemForm]):
+class IndexView({{ "LoginRequiredForWritesMixin, " if auth }}CreateView[Item, ItemForm]):
     """The home page: the items, and a form to add one.
 
     static/.../js/app.js sends the form to the JSON API and adds the item in place.

@@ -31,7 +31,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.urls import register_converter
 from ninja import NinjaAPI, Schema
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import {{ "AuthenticationError, " if "auth" in cookiecutter._features }}HttpError, ValidationError
 from ninja.parser import Parser
 from pydantic import Field, StringConstraints
 
@@ -165,6 +165,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 # The responses every operation with a JSON body may give, besides its own.
 BODY_ERRORS = {400: Error, 413: Error, 415: Error, 422: FieldErrors}
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/api.py" ignore missing %}{%- endfor %}
 
 
 # One router per resource, each a module of this package. They are added here, with the API

@@ -1,3 +1,4 @@
+{%- set auth = "auth" in cookiecutter._features -%}
 """The items API: its schemas and its routes, under /api/items/.
 
     GET    /api/items/            list, a page at a time     200
@@ -23,9 +24,13 @@ from django.utils.http import urlencode
 from ninja import Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field
+{%- if auth %}
+
+from accounts.api import WRITE_AUTH
+{%- endif %}
 
 from ..models import NAME_MAX_LENGTH, Item
-from . import BODY_ERRORS, MAX_ID, Error, FieldErrors, PageQuery, api, text
+from . import {{ "AUTH_ERRORS, " if auth }}BODY_ERRORS, MAX_ID, Error, FieldErrors, PageQuery, api, text
 
 DESCRIPTION_MAX_LENGTH = 10_000
 DUPLICATE_NAME = "An item with this name already exists."
@@ -91,7 +96,7 @@ def duplicate_name(request: HttpRequest, exc: DuplicateName) -> HttpResponse:
 
 
 router: Router = Router(tags=["Items"])
-CHANGE_ERRORS = BODY_ERRORS | {404: Error, 409: FieldErrors}
+CHANGE_ERRORS = BODY_ERRORS | {404: Error, 409: FieldErrors}{{ " | AUTH_ERRORS" if auth }}
 
 
 @router.get("/", response={200: ItemPage, 422: FieldErrors}, url_name="item-list")
@@ -106,7 +111,13 @@ def list_items(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     return {"items": rows, "next": next_url}
 
 
+{% if auth -%}
+@router.post(
+    "/", response={201: ItemOut} | BODY_ERRORS | {409: FieldErrors} | AUTH_ERRORS, auth=WRITE_AUTH
+)
+{%- else -%}
 @router.post("/", response={201: ItemOut} | BODY_ERRORS | {409: FieldErrors})
+{%- endif %}
 def create_item(request: HttpRequest, response: HttpResponse, payload: ItemIn) -> Any:
     """Create an item"""
     item = save(Item(**payload.fields()))
@@ -120,19 +131,19 @@ def get_item(request: HttpRequest, item_id: ItemId) -> Item:
     return get_item_or_404(item_id)
 
 
-@router.put("/{id:item_id}/", response={200: ItemOut} | CHANGE_ERRORS)
+@router.put("/{id:item_id}/", response={200: ItemOut} | CHANGE_ERRORS{{ ", auth=WRITE_AUTH" if auth }})
 def replace_item(request: HttpRequest, item_id: ItemId, payload: ItemIn) -> Item:
     """Replace an item"""
     return update(get_item_or_404(item_id), payload.fields())
 
 
-@router.patch("/{id:item_id}/", response={200: ItemOut} | CHANGE_ERRORS)
+@router.patch("/{id:item_id}/", response={200: ItemOut} | CHANGE_ERRORS{{ ", auth=WRITE_AUTH" if auth }})
 def patch_item(request: HttpRequest, item_id: ItemId, payload: ItemPatch) -> Item:
     """Change an item's fields"""
     return update(get_item_or_404(item_id), payload.fields())
 
 
-@router.delete("/{id:item_id}/", response={204: None, 404: Error})
+@router.delete("/{id:item_id}/", response={204: None, 404: Error}{{ " | AUTH_ERRORS" if auth }}{{ ", auth=WRITE_AUTH" if auth }})
 def delete_item(request: HttpRequest, item_id: ItemId) -> Status[None]:
     """Delete an item"""
     get_item_or_404(item_id).delete()

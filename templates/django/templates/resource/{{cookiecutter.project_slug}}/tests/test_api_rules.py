@@ -77,3 +77,9 @@ def test_a_decimal_is_a_number_or_a_string_in_the_document() -> None:
 
 def test_anyone_may_call_an_operation() -> None:
     assert rules.anyone is None  # Django Ninja's auth=None: no authentication
+{%- if "auth" in cookiecutter._features %}
+
+
+def test_a_user_may_write() -> None:
+    assert rules.user  # a token or a logged-in session (accounts/api.py)
+{%- endif %}

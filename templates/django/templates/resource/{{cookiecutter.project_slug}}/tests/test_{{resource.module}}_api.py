@@ -292,9 +292,24 @@ def test_method_not_allowed_is_405(client, method, url):
     assert response.json()["error"] == "Method Not Allowed"
 
 
+{% if "auth" in cookiecutter._features -%}
+def test_the_api_needs_no_csrf_token_with_a_token(body, token):
+    client = Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {token}"})
+    assert send(client, "post", URL, body()).status_code == 201
+
+
+def test_writes_need_a_user(anonymous_client, body):
+    created = send(anonymous_client, "post", URL, body())
+    assert created.status_code == 401
+    assert created.json()["error"] == "Unauthorized"
+    row = make({{ C }})
+    assert anonymous_client.delete(f"{URL}{row.pk}/").status_code == 401
+    assert anonymous_client.get(f"{URL}{row.pk}/").status_code == 200
+{%- else -%}
 def test_the_api_needs_no_csrf_token(body):
     client = Client(enforce_csrf_checks=True)
     assert send(client, "post", URL, body()).status_code == 201
+{%- endif %}
 
 
 def test_the_model_shows_itself():

@@ -148,6 +148,17 @@ def test_the_forms_need_their_csrf_token(form):
         assert client.post(f"{URL}{page}", form()).status_code == 403, page
 
 
+{% if "auth" in cookiecutter._features -%}
+def test_changing_them_needs_a_login(anonymous_client):
+    row = make({{ C }})
+    assert anonymous_client.get(URL).status_code == 200
+    for page in ("new/", f"{row.pk}/edit/", f"{row.pk}/delete/"):
+        response = anonymous_client.get(f"{URL}{page}")
+        assert response.status_code == 302, page
+        assert response["Location"] == f"/accounts/login/?next={URL}{page}"
+
+
+{% endif -%}
 def test_the_navigation_links_the_list(client):
     assert f'href="{URL}"' in client.get("/").content.decode()
 

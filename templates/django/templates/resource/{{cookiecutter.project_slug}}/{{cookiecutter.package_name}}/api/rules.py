@@ -26,14 +26,27 @@ from pydantic import (
     StringConstraints,
     WithJsonSchema,
 )
+{%- if "auth" in cookiecutter._features %}
+
+from accounts.api import WRITE_AUTH
+{%- endif %}
 
 from . import MAX_ID, api
 
+{% if "auth" in cookiecutter._features -%}
+# Who may call an operation, as Django Ninja's `auth=`: None is anyone; `user` a logged-in user,
+# by an API token (Authorization: Bearer) or a browser's session with its CSRF token
+# (accounts/api.py). Each resource says once who may read it and once who may change it
+# (`can_read` and `can_write` in its module).
+anyone = None
+user = WRITE_AUTH
+{%- else -%}
 # Who may call an operation, as Django Ninja's `auth=`: None is anyone, as the project has no
 # accounts yet. Each resource says once who may read it and once who may change it (`can_read`
 # and `can_write` in its module) with this name, so that authentication can close its writes
 # in one place.
 anyone = None
+{%- endif %}
 
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1

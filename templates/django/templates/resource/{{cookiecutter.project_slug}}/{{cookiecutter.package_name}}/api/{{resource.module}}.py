@@ -1,5 +1,7 @@
 {%- import "python.jinja" as python -%}
 {%- set r = resource -%}
+{%- set auth = "auth" in cookiecutter._features -%}
+{%- set auth_errors = " | AUTH_ERRORS" if auth else "" -%}
 {%- set C = r.class_name -%}
 {%- set id = r.snake ~ "_id" -%}
 {%- set uniques = r.columns | selectattr("unique") | list -%}
@@ -71,16 +73,16 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict, Field
 
 {{ python.from_import("..models", [C] + (refs | map(attribute="ref") | map(attribute="class_name") | list)) }}
-from . import BODY_ERRORS, MAX_ID, Error, FieldErrors, PageQuery, text
+from . import {{ "AUTH_ERRORS, " if auth }}BODY_ERRORS, MAX_ID, Error, FieldErrors, PageQuery, text
 from .rules import (
-{%- for name in python.sorted_names((["Conflict"] if checked or False else []) + ["anyone"] + (["left_out"] if r.columns | rejectattr("optional") | list else []) + rule_names).split(",") %}
+{%- for name in python.sorted_names((["Conflict"] if checked or False else []) + ["anyone"] + (["user"] if auth else []) + (["left_out"] if r.columns | rejectattr("optional") | list else []) + rule_names).split(",") %}
     {{ name }},
 {%- endfor %}
 )
 
 # Who may read {{ r.lower_plural }}, and who may change them: each operation below says which.
 can_read = anyone
-can_write = anyone
+can_write = {{ "user" if auth else "anyone" }}
 
 NAME = "{{ r.lower }}"
 # The fields a client sends, in the order of the model.
@@ -156,7 +158,7 @@ class {{ C }}Page(Schema):
 
 
 router: Router = Router(tags=["{{ r.title_plural }}"])
-CHANGE_ERRORS = BODY_ERRORS | {404: Error, 409: FieldErrors}
+CHANGE_ERRORS = BODY_ERRORS | {404: Error, 409: FieldErrors}{{ auth_errors }}
 
 
 {{ python.call("", "@router.get", ['"/"', "response={200: " ~ C ~ "Page, 422: FieldErrors}", 'url_name="' ~ r.model ~ '-list"', "auth=can_read"]) }}
@@ -172,7 +174,7 @@ def index(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     return {"items": rows, "next": next_url}
 
 
-{{ python.call("", "@router.post", ['"/"', "response={201: " ~ C ~ "Out} | BODY_ERRORS | {409: FieldErrors}", "auth=can_write"]) }}
+{{ python.call("", "@router.post", ['"/"', "response={201: " ~ C ~ "Out} | BODY_ERRORS | {409: FieldErrors}" ~ auth_errors, "auth=can_write"]) }}
 {{ python.call("", "def create", ["request: HttpRequest", "response: HttpResponse", "payload: " ~ C ~ "In"], " -> Any:") }}
     """Create a {{ r.lower }}"""
     row = save({{ C }}(**payload.fields()))
@@ -198,7 +200,7 @@ def read(request: HttpRequest, {{ id }}: RowId) -> {{ C }}:
     return update(get_or_404({{ id }}), payload.fields())
 
 
-{{ python.call("", "@router.delete", ['"/{id:' ~ id ~ '}/"', "response={204: None, 404: Error, 409: Error}", "auth=can_write"]) }}
+{{ python.call("", "@router.delete", ['"/{id:' ~ id ~ '}/"', "response={204: None, 404: Error, 409: Error}" ~ auth_errors, "auth=can_write"]) }}
 def delete(request: HttpRequest, {{ id }}: RowId) -> Status[None]:
     """Delete a {{ r.lower }}"""
     try:

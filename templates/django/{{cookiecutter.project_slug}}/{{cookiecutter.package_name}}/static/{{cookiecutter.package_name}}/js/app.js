@@ -49,9 +49,13 @@ async function createItem(event) {
     await loaded;
     const response = await fetch(apiUrl, {
       method: "POST",
-      // JSON: a cross-site page cannot send it without the server's consent (CORS), so the
-      // API needs no CSRF token.
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      // JSON: a cross-site page cannot send it without the server's consent (CORS). With
+      // accounts, the API also checks the CSRF token of a logged-in browser's session.
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-CSRFToken": form.elements.csrfmiddlewaretoken.value,
+      },
       body: JSON.stringify({ name: input.value }),
     });
     const data = await response.json().catch(() => ({}));
@@ -59,6 +63,8 @@ async function createItem(event) {
       appendItem(data);
       input.value = "";
       showError("");
+    } else if (response.status === 401) {
+      showError("Log in to add an item.");
     } else if ((response.status === 422 || response.status === 409) && data.errors) {
       showError(Object.values(data.errors).flat().join(" "));
     } else {
