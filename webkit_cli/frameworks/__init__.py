@@ -123,6 +123,10 @@ class Framework:
     # The background jobs' worker (a project with the jobs feature), run by `webkit serve`
     # beside the web server and deployed beside it by `webkit deploy-config`.
     worker: tuple[str, ...] = ()
+    # Accounts (a project with the auth feature): the variable that says where failed logins
+    # are counted, when the project counts them outside its database (None: in the database);
+    # `webkit deploy-config` sets it beside EMAIL_URL and DEFAULT_FROM_EMAIL.
+    rate_limit_env: str | None = None
 
     @property
     def template(self) -> str:

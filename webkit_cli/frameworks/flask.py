@@ -51,6 +51,7 @@ FRAMEWORK = Framework(
     static_root="{package}/static",
     # One proxy (nginx or the ingress) sets X-Forwarded-For and -Proto: see config.py.
     deploy_env={"PROXY_FIX_X_FOR": "1", "PROXY_FIX_X_PROTO": "1"},
+    rate_limit_env="RATELIMIT_STORAGE_URI",
     url_schemes={"postgres": "postgresql+psycopg://", "mysql": "mysql+pymysql://"},
     migration_dirs=("migrations/versions",),
     migration_heads=("-m", "flask", "--app", "{package}", "db", "heads"),
