@@ -68,6 +68,8 @@
         appendItem(data);
         input.value = "";
         showError("");
+      } else if (response.status === 401) {
+        showError("Log in to add items."); // with accounts, writing needs one
       } else if ((response.status === 422 || response.status === 409) && data.errors) {
         showError(Object.values(data.errors).flat().join(" "));
       } else {
