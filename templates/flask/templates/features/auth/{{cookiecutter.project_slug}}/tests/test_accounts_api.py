@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from {{ cookiecutter.package_name }}.accounts.models import ApiToken
 
+from .conftest import signed_in
+
 WRITES = [
     ("post", "/api/items", {"name": "Widget"}),
     ("put", "/api/items/1", {"name": "Widget"}),
@@ -23,6 +25,14 @@ def make_token(client, name="script") -> str:
     response = client.post("/accounts/tokens/", data={"name": name})
     assert response.status_code == 201
     found = re.search(r'<code id="new-token">([^<]+)</code>', response.get_data(as_text=True))
+    assert found
+    return found.group(1)
+
+
+def revoke_url(client) -> str:
+    """The URL of the revoke button of the (first) token on the tokens page."""
+    html = client.get("/accounts/tokens/").get_data(as_text=True)
+    found = re.search(r'action="(/accounts/tokens/\d+/revoke/)"', html)
     assert found
     return found.group(1)
 
@@ -71,21 +81,17 @@ def test_a_revoked_token_stops_working(client, anonymous):
     token = make_token(client)
     headers = {"Authorization": f"Bearer {token}"}
     assert anonymous.post("/api/items", json={"name": "A"}, headers=headers).status_code == 201
-    html = client.get("/accounts/tokens/").get_data(as_text=True)
-    found = re.search(r'action="(/accounts/tokens/\d+/revoke/)"', html)
-    assert found
-    response = client.post(found.group(1))
+    response = client.post(revoke_url(client))
     assert response.status_code == 303
     assert anonymous.post("/api/items", json={"name": "B"}, headers=headers).status_code == 401
 
 
 def test_nobody_revokes_someone_elses_token(app, client, make_user):
-    from .conftest import signed_in
-
     make_token(client)
+    url = revoke_url(client)
     other = signed_in(app.test_client(), make_user("other@example.com"))
-    assert other.post("/accounts/tokens/1/revoke/").status_code == 404
-    assert client.post("/accounts/tokens/1/revoke/").status_code == 303
+    assert other.post(url).status_code == 404
+    assert client.post(url).status_code == 303
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 101])
