@@ -39,14 +39,30 @@ CASES = {
 }
 
 
+# The projects made so far in this process, by case: each is made once for all its tests.
+_MADE: dict[str, Path] = {}
+
+
+def made(case: str, tmp_path_factory) -> Path:
+    if case not in _MADE:
+        if case == "postgres":
+            need_tool("psql")
+        where = tmp_path_factory.mktemp(f"auth-flask-{case}")
+        result = webkit("new", "shop", "-f", "flask", "--auth", *CASES[case], "-y", cwd=where)
+        assert result.returncode == 0, result.stdout + result.stderr
+        _MADE[case] = where / "shop"
+    return _MADE[case]
+
+
 @pytest.fixture(scope="module", params=list(CASES))
 def project(request, tmp_path_factory) -> Path:
-    if request.param == "postgres":
-        need_tool("psql")
-    where = tmp_path_factory.mktemp(f"auth-flask-{request.param}")
-    result = webkit("new", "shop", "-f", "flask", "--auth", *CASES[request.param], "-y", cwd=where)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return where / "shop"
+    return made(request.param, tmp_path_factory)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "jobs"])
+def served(request, tmp_path_factory) -> Path:
+    """The projects the browser uses (PostgreSQL's runs its own suite and migrations)."""
+    return made(request.param, tmp_path_factory)
 
 
 def run(project: Path, *argv: str, timeout: float = 900) -> subprocess.CompletedProcess:
@@ -138,7 +154,8 @@ def log_in(page, base: str, address: str, password: str) -> None:
     page.get_by_role("button", name="Log in").click()
 
 
-def test_a_user_in_chromium_against_the_production_server(project, smtp):
+def test_a_user_in_chromium_against_the_production_server(served, smtp):
+    project = served
     chromium = need_tool("chromium", "/usr/bin/chromium")
     try:
         from playwright.sync_api import expect, sync_playwright
