@@ -62,6 +62,7 @@ def make_project(
     database: str = "sqlite",
     lock: str = LOCK,
     jobs: str | None = None,
+    auth: bool = False,
 ) -> Path:
     """The smallest project webkit recognises: pyproject.toml with [tool.webkit], a lock file."""
     root.mkdir(parents=True, exist_ok=True)
@@ -82,7 +83,8 @@ project_name = "my-shop"
 database = "{database}"
 python_version = "3.12"
 """
-        + (f'\n[tool.webkit.features.jobs]\nbackend = "{jobs}"\n' if jobs else ""),
+        + (f'\n[tool.webkit.features.jobs]\nbackend = "{jobs}"\n' if jobs else "")
+        + ("\n[tool.webkit.features.auth]\nemail_verification = false\n" if auth else ""),
         encoding="utf-8",
     )
     (root / "requirements.lock").write_text(lock, encoding="utf-8")
@@ -1005,6 +1007,74 @@ def test_a_project_without_jobs_gets_no_worker(invoke, flask_proj):
     assert deploy(invoke, flask_proj, "--domain", DOMAIN).exit_code == 0
     assert "worker" not in read(flask_proj, "Procfile")
     assert "worker" not in yaml.safe_load(read(flask_proj, "deploy/compose.yaml"))["services"]
+
+
+# --- accounts: where their email goes, and where failed logins are counted --------------------
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("jobs", [None, "redis"])
+def test_a_project_with_accounts_gets_its_email_settings_everywhere(
+    invoke, tmp_path, framework, jobs
+):
+    root = make_project(tmp_path / "my-shop", framework, jobs=jobs, auth=True)
+    result = deploy(invoke, root, "--domain", DOMAIN)
+    assert result.exit_code == 0, result.output
+    sender = f"noreply@{DOMAIN}"
+    # Flask counts failed logins with Flask-Limiter (in Redis when the project has one);
+    # Django's django-axes counts them in the database.
+    limits = "RATELIMIT_STORAGE_URI" if framework == "flask" else None
+
+    example = read(root, "deploy/.env.example")
+    assert "\nEMAIL_URL=\n" in example  # a secret, to fill in
+    assert f"# DEFAULT_FROM_EMAIL={sender}\n" in example
+    assert ("RATELIMIT_STORAGE_URI" in example) == bool(limits)
+
+    for unit in ("deploy/systemd/my-shop.service", "deploy/systemd/my-shop-worker.service"):
+        if not (root / unit).exists():
+            continue
+        text = read(root, unit)
+        assert 'Environment="EMAIL_URL=smtp://localhost:25"' in text  # the env file wins
+        assert f'Environment="DEFAULT_FROM_EMAIL={sender}"' in text
+        if limits:
+            url = "redis://127.0.0.1:6379/1" if jobs else "memory://"
+            assert f'Environment="{limits}={url}"' in text
+        else:
+            assert "RATELIMIT" not in text
+
+    compose = yaml.safe_load(read(root, "deploy/compose.yaml"))["services"]
+    for service in ["web", *(["worker"] if jobs else [])]:
+        environment = compose[service]["environment"]
+        assert environment["EMAIL_URL"] == "${EMAIL_URL:?set EMAIL_URL in .env}"
+        assert environment["DEFAULT_FROM_EMAIL"] == f"${{DEFAULT_FROM_EMAIL:-{sender}}}"
+        if limits:
+            url = "redis://redis:6379/1" if jobs else "memory://"
+            assert environment[limits] == f"${{{limits}:-{url}}}"
+
+    config = yaml_docs(root / "deploy/k8s/configmap.yaml")[0]["data"]
+    assert config["DEFAULT_FROM_EMAIL"] == sender
+    assert "EMAIL_URL" not in config  # a secret: in my-shop-secrets, from .env
+    assert "EMAIL_URL" in read(root, "deploy/k8s/configmap.yaml")  # which says so
+    if limits:
+        assert config[limits] == ("redis://my-shop-redis:6379/1" if jobs else "memory://")
+    # The image holds no mail server's address: `docker run --env-file` gives it.
+    assert "EMAIL_URL" not in read(root, "deploy/Dockerfile")
+
+
+def test_a_project_without_accounts_gets_no_email_settings(invoke, flask_proj):
+    assert deploy(invoke, flask_proj, "--domain", DOMAIN).exit_code == 0
+    for path in generated(flask_proj):
+        text = read(flask_proj, path)
+        assert "EMAIL" not in text and "RATELIMIT" not in text, path
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_validators_accept_the_files_of_a_project_with_accounts(invoke, tmp_path, framework):
+    root = make_project(tmp_path / "my-shop", framework, "postgres", LOCK, jobs="redis", auth=True)
+    result = deploy(invoke, root, "--domain", DOMAIN)
+    assert result.exit_code == 0, result.output
+    check_static(root, root / "deploy", tmp_path)
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)

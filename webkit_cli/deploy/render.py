@@ -22,6 +22,8 @@ from webkit_cli.project import Project
 if TYPE_CHECKING:
     import jinja2
 
+    from webkit_cli.frameworks import Framework
+
 # The unprivileged numeric user (and group) of the image and the pods.
 UID = 10001
 
@@ -208,6 +210,11 @@ def context(proj: Project, settings: Settings) -> dict[str, Any]:
     uses_redis = bool(jobs) and jobs.get("backend") == "redis"
     if uses_redis:
         k8s_env["REDIS_URL"] = f"redis://{name}-redis:6379/0"
+    auth = proj.record.features.get("auth") if proj.record is not None else None
+    accounts = accounts_env(fw, settings.domain, name, uses_redis) if auth is not None else {}
+    env = {**env, **accounts.get("env", {})}
+    container_env = {**container_env, **accounts.get("compose", {})}
+    k8s_env = {**k8s_env, **accounts.get("k8s", {})}
     build_env = "".join(f"{key}={shlex.quote(value)} " for key, value in fw.build_env.items())
     static_rel = fw.static_root.format(package=package)
     migrate_argv = ["python", *fw.argv(fw.migrate, package=package)]
@@ -245,6 +252,7 @@ def context(proj: Project, settings: Settings) -> dict[str, Any]:
         "prepare_commands": [f"{build_env}.venv/bin/python {cmd}" for cmd in prepare],
         "build_prepare": [f"{build_env}python {cmd}" for cmd in prepare],
         "env": env,
+        "systemd_env": accounts.get("systemd", {}),
         "container_env": container_env,
         "k8s_env": k8s_env,
         "uses_sqlite": database == "sqlite",
@@ -266,8 +274,42 @@ def context(proj: Project, settings: Settings) -> dict[str, Any]:
         "worker": worker,
         "worker_command": " ".join(worker[1:]) if worker else "",
         "uses_redis": uses_redis,
+        "uses_auth": auth is not None,
+        "rate_limit_env": fw.rate_limit_env if auth is not None else None,
         "redis_image": REDIS_IMAGE,
         "redis_url": "redis://redis:6379/0",
+    }
+
+
+def accounts_env(
+    fw: Framework, domain: str, name: str, uses_redis: bool
+) -> dict[str, dict[str, str]]:
+    """The accounts' settings for each target ("env": systemd and the image alike): where
+    email goes (EMAIL_URL, a secret: the environment file has it; systemd's default is the
+    server's own mail relay, and compose refuses to start without it), who sends it, and where
+    failed logins are counted (in Redis when the project has one, else in each process). The
+    environment file wins everywhere."""
+    sender = f"noreply@{domain}"
+    systemd = {"EMAIL_URL": "smtp://localhost:25"}
+    compose = {
+        "EMAIL_URL": "${EMAIL_URL:?set EMAIL_URL in .env}",
+        "DEFAULT_FROM_EMAIL": f"${{DEFAULT_FROM_EMAIL:-{sender}}}",
+    }
+    k8s = {"DEFAULT_FROM_EMAIL": sender}  # EMAIL_URL is in the Secret
+    if fw.rate_limit_env:
+        hosts = {"systemd": "127.0.0.1", "compose": "redis", "k8s": f"{name}-redis"}
+        urls = {
+            target: f"redis://{host}:6379/1" if uses_redis else "memory://"
+            for target, host in hosts.items()
+        }
+        systemd[fw.rate_limit_env] = urls["systemd"]
+        compose[fw.rate_limit_env] = f"${{{fw.rate_limit_env}:-{urls['compose']}}}"
+        k8s[fw.rate_limit_env] = urls["k8s"]
+    return {
+        "env": {"DEFAULT_FROM_EMAIL": sender},
+        "systemd": systemd,
+        "compose": compose,
+        "k8s": k8s,
     }
 
 

@@ -128,6 +128,10 @@ class Framework:
     # with the project as it is (a Project); it returns what it did, in words (a list), or
     # raises a WebkitError to refuse, having changed nothing.
     before_add: dict[str, str] = field(default_factory=dict)
+    # Accounts (a project with the auth feature): the variable that says where failed logins
+    # are counted, when the project counts them outside its database (None: in the database);
+    # `webkit deploy-config` sets it beside EMAIL_URL and DEFAULT_FROM_EMAIL.
+    rate_limit_env: str | None = None
 
     @property
     def template(self) -> str:

@@ -52,6 +52,7 @@ FRAMEWORK = Framework(
     # One proxy (nginx or the ingress) sets X-Forwarded-For and -Proto: see config.py. The app
     # answers only its domain (TRUSTED_HOSTS from ALLOWED_HOSTS, as Django's setting).
     deploy_env={"ALLOWED_HOSTS": "{domain}", "PROXY_FIX_X_FOR": "1", "PROXY_FIX_X_PROTO": "1"},
+    rate_limit_env="RATELIMIT_STORAGE_URI",
     url_schemes={"postgres": "postgresql+psycopg://", "mysql": "mysql+pymysql://"},
     migration_dirs=("migrations/versions",),
     migration_heads=("-m", "flask", "--app", "{package}", "db", "heads"),

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }} import create_app
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/conftest-imports.py" ignore missing %}{%- endfor %}
 from {{ cookiecutter.package_name }}.api.items import ItemOut
 from {{ cookiecutter.package_name }}.config import database_url
 from {{ cookiecutter.package_name }}.extensions import db as _db
@@ -161,8 +162,14 @@ def make_app() -> Iterator[Callable[..., Flask]]:
 
 
 @pytest.fixture
+{%- if "auth" in cookiecutter._features %}
+def client(app: Flask, user: Account) -> FlaskClient:
+    """A browser signed in as `user`, since writing needs an account (`anonymous` has none)."""
+    return signed_in(app.test_client(), user)
+{%- else %}
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+{%- endif %}
 
 
 @pytest.fixture
@@ -184,3 +191,4 @@ def make_item(app: Flask) -> Callable[..., dict[str, Any]]:
             return ItemOut.model_validate(item).model_dump(mode="json")
 
     return make
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/conftest.py" ignore missing %}{%- endfor %}

@@ -339,7 +339,15 @@ def test_unknown_api_url(client, method, url):
     assert response.json["error"] == "Not Found"
 
 
+{% if "auth" in cookiecutter._features -%}
+def test_an_api_client_needs_no_csrf_token(app, anonymous, api_headers):
+    """Its token is no cookie: another site cannot make a browser send it."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = anonymous.post("/api/items", json={"name": "Widget"}, headers=api_headers)
+    assert response.status_code == 201
+{%- else -%}
 def test_api_needs_no_csrf_token(app, client):
     app.config["WTF_CSRF_ENABLED"] = True
     response = client.post("/api/items", json={"name": "Widget"})
     assert response.status_code == 201
+{%- endif %}

@@ -15,6 +15,9 @@ from typing import Any
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
+{%- if "auth" in cookiecutter._features %}
+from schemathesis.checks import ignored_auth
+{%- endif %}
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation.case import Case
 
@@ -63,5 +66,14 @@ def test_the_documentation_page_works_without_a_cdn(client):
 @schema.parametrize()
 # One app (one database) for all the requests to an operation, as a server would be.
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+{%- if "auth" in cookiecutter._features %}
+def test_the_api_keeps_its_document(
+    case: Case[Any], app: Flask, api_headers: dict[str, str]
+) -> None:
+    """As a client with an API token. Schemathesis's ignored_auth check would send its
+    requests without one to a server, not to the app: test_accounts_api.py checks them."""
+    case.call_and_validate(app=app, headers=api_headers, excluded_checks=[ignored_auth])
+{%- else %}
 def test_the_api_keeps_its_document(case: Case[Any], app: Flask) -> None:
     case.call_and_validate(app=app)
+{%- endif %}

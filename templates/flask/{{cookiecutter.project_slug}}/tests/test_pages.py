@@ -45,9 +45,9 @@ def test_form_without_javascript_shows_errors(client, make_item):
 
 
 @pytest.fixture
-def csrf_client(app):
+def csrf_client(app, client):
     app.config["WTF_CSRF_ENABLED"] = True
-    return app.test_client()
+    return client
 
 
 def test_form_needs_its_csrf_token(csrf_client):

@@ -16,7 +16,7 @@ from typing import Any
 
 from apiflask import APIFlask
 
-{{ python.from_import(".", ["api", "assets", "errors", "health"] + (["jobs"] if "jobs" in cookiecutter._features else []) + ["pages", "security"] + page_modules + app_modules) }}
+{{ python.from_import(".", ["api", "assets", "errors", "health"] + (["accounts"] if "auth" in cookiecutter._features else []) + (["jobs"] if "jobs" in cookiecutter._features else []) + ["pages", "security"] + page_modules + app_modules) }}
 from .api import docs
 from .config import check_production_settings, load_config
 from .extensions import cache, csrf, db, migrate

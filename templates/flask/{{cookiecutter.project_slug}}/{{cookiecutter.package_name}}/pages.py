@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from pydantic import ValidationError
-
+{% for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/pages-imports.py" ignore missing %}{%- endfor %}
 from .api import items
 from .models import Item
 
@@ -18,6 +18,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.post("/")
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/pages-write.py" ignore missing %}{%- endfor %}
 def create_item() -> ResponseReturnValue:
     """Add an item from the form when JavaScript is off (static/js/app.js uses the API)."""
     name = request.form.get("name", "")

@@ -187,6 +187,7 @@ def init_app(app: APIFlask) -> None:
                         parameter["schema"] = ID_SCHEMA
                 if "requestBody" in operation:
                     operation["requestBody"]["required"] = True
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/api-spec.py" ignore missing %}{%- endfor %}
         return spec
 
 

@@ -22,7 +22,7 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-
+{% for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/api-imports.py" ignore missing %}{%- endfor %}
 from ..extensions import db
 from ..models import NAME_MAX_LENGTH, Item
 from . import BODY_ERRORS, CONFLICT, Output, PageQuery, text
@@ -112,6 +112,7 @@ def list_items(query_data: PageQuery) -> Output:
 @bp.input(ItemIn)
 @bp.output(ItemOut, status_code=201)
 @bp.doc(responses=BODY_ERRORS | CONFLICT)
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/api-write.py" ignore missing %}{%- endfor %}
 def create_item(json_data: ItemIn) -> Output:
     """Create an item"""
     item = Item(**json_data.fields())
@@ -130,6 +131,7 @@ def get_item(item_id: int) -> Output:
 @bp.input(ItemIn)
 @bp.output(ItemOut)
 @bp.doc(responses=BODY_ERRORS | CONFLICT)
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/api-write.py" ignore missing %}{%- endfor %}
 def replace_item(item_id: int, json_data: ItemIn) -> Output:
     """Replace an item"""
     return update(get_item_or_404(item_id), json_data.fields())
@@ -139,6 +141,7 @@ def replace_item(item_id: int, json_data: ItemIn) -> Output:
 @bp.input(ItemPatch)
 @bp.output(ItemOut)
 @bp.doc(responses=BODY_ERRORS | CONFLICT)
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/api-write.py" ignore missing %}{%- endfor %}
 def patch_item(item_id: int, json_data: ItemPatch) -> Output:
     """Change an item's fields"""
     return update(get_item_or_404(item_id), json_data.fields())
@@ -146,6 +149,7 @@ def patch_item(item_id: int, json_data: ItemPatch) -> Output:
 
 @bp.delete("/<id:item_id>")
 @bp.output({}, status_code=204)
+{%- for feature in cookiecutter._features | sort %}{%- include "features/" ~ feature ~ "/api-write.py" ignore missing %}{%- endfor %}
 def delete_item(item_id: int) -> ResponseReturnValue:
     """Delete an item"""
     db.session.delete(get_item_or_404(item_id))

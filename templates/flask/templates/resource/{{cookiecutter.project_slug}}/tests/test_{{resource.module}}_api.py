@@ -284,9 +284,15 @@ def test_method_not_allowed_is_405(client, method, url):
     assert response.json["error"] == "Method Not Allowed"
 
 
+{% if "auth" in cookiecutter._features -%}
+def test_an_api_client_needs_no_csrf_token(app, anonymous, api_headers, body):
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert anonymous.post(URL, json=body(), headers=api_headers).status_code == 201
+{%- else -%}
 def test_the_api_needs_no_csrf_token(app, client, body):
     app.config["WTF_CSRF_ENABLED"] = True
     assert client.post(URL, json=body()).status_code == 201
+{%- endif %}
 
 
 def test_the_model_shows_itself(app):
@@ -294,3 +300,15 @@ def test_the_model_shows_itself(app):
         row = make({{ C }})
         assert repr(row) == f"<{{ C }} {row.id}>"
         assert str(row) == {% if r.label %}row.{{ r.label }}{% else %}f"{{ r.title }} {row.id}"{% endif %}
+{%- if "auth" in cookiecutter._features %}
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_writing_needs_an_account(anonymous, body, method):
+    """Reading is public; writing needs an API token or a logged-in browser (`client`)."""
+    url = URL if method == "post" else f"{URL}/1"
+    response = getattr(anonymous, method)(url, json=None if method == "delete" else body())
+    assert response.status_code == 401
+    assert response.json["error"] == "Unauthorized"
+    assert anonymous.get(URL).status_code == 200
+{%- endif %}

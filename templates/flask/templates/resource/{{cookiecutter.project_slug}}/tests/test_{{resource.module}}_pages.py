@@ -162,3 +162,13 @@ def test_the_forms_need_their_csrf_token(app, client, row_id, form):
 
 def test_the_navigation_links_the_list(client):
     assert f'href="{URL}"' in html(client.get("/"))
+{%- if "auth" in cookiecutter._features %}
+
+
+@pytest.mark.parametrize("page", ["new", "1/edit", "1/delete"])
+def test_changing_needs_a_login(anonymous, page):
+    response = anonymous.get(URL + page)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/accounts/login/?next=")
+    assert anonymous.get(URL).status_code == 200
+{%- endif %}

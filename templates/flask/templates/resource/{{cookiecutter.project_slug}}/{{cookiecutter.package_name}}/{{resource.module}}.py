@@ -18,6 +18,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from . import forms
+{%- if "auth" in cookiecutter._features %}
+from .accounts import login_required
+{%- endif %}
 {%- set modules = (refs | map(attribute="ref") | map(attribute="module") | list) + [r.module] %}
 {%- for module in modules | unique | sort %}
 from .api import {{ module }} as {{ "api" if module == r.module else module ~ "_api" }}
@@ -51,16 +54,25 @@ def read({{ id }}: int) -> ResponseReturnValue:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+{%- if "auth" in cookiecutter._features %}
+@login_required
+{%- endif %}
 def create() -> ResponseReturnValue:
     return form(None)
 
 
 @bp.route("/<id:{{ id }}>/edit", methods=["GET", "POST"])
+{%- if "auth" in cookiecutter._features %}
+@login_required
+{%- endif %}
 def edit({{ id }}: int) -> ResponseReturnValue:
     return form(api.get_or_404({{ id }}))
 
 
 @bp.route("/<id:{{ id }}>/delete", methods=["GET", "POST"])
+{%- if "auth" in cookiecutter._features %}
+@login_required
+{%- endif %}
 def delete({{ id }}: int) -> ResponseReturnValue:
     row = api.get_or_404({{ id }})
     if request.method == "GET":

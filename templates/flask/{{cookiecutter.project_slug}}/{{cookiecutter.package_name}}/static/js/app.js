@@ -13,6 +13,9 @@
   const error = document.getElementById("item-error");
   const button = form.querySelector("button[type=submit]");
   const apiUrl = form.dataset.api;
+  // With accounts, the page carries the session's CSRF token: the API asks for it when a
+  // browser writes with its session cookie (an API client sends a token instead).
+  const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content;
 
   function showError(message) {
     error.textContent = message;
@@ -53,7 +56,11 @@
       await loaded;
       const response = await fetch(apiUrl, {
         method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        headers: {
+          "Content-Type": "application/json",
+          Accept: "application/json",
+          ...(csrfToken ? { "X-CSRFToken": csrfToken } : {}),
+        },
         body: JSON.stringify({ name: input.value }),
       });
       const data = await response.json().catch(() => ({}));
@@ -61,6 +68,8 @@
         appendItem(data);
         input.value = "";
         showError("");
+      } else if (response.status === 401) {
+        showError("Log in to add items."); // with accounts, writing needs one
       } else if ((response.status === 422 || response.status === 409) && data.errors) {
         showError(Object.values(data.errors).flat().join(" "));
       } else {

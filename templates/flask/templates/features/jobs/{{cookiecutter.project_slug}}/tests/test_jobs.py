@@ -198,11 +198,15 @@ def queued_app(make_app, app, tmp_path):
 
 def test_the_queue_lives_in_the_database(queued_app):
     client = queued_app.test_client()
-    item = client.post("/api/items", json={"name": "Widget", "description": "a b c"}).json
+    with queued_app.app_context():
+        item = Item(name="Widget", description="a b c")
+        _db.session.add(item)
+        _db.session.commit()
+        url = f"/api/items/{item.id}"
     assert jobs.huey.pending_count() == 1  # in huey_task, for the worker
-    assert client.get(f"/api/items/{item['id']}").json["word_count"] is None
+    assert client.get(url).json["word_count"] is None
     jobs.huey.execute(jobs.huey.dequeue())  # what the worker does
-    assert client.get(f"/api/items/{item['id']}").json["word_count"] == 3
+    assert client.get(url).json["word_count"] == 3
     assert jobs.huey.pending_count() == 0
     assert jobs.broker_ok()
 

@@ -55,7 +55,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import {{ "Model, db" if refs else "db" }}
+{% if "auth" in cookiecutter._features %}from ..accounts import api_auth
+{% endif %}from ..extensions import {{ "Model, db" if refs else "db" }}
 {{ python.from_import("..models", [C] + (refs | map(attribute="ref") | map(attribute="class_name") | list)) }}
 from . import (
     BODY_ERRORS,
@@ -75,7 +76,9 @@ from .rules import (
 
 # Who may read {{ r.lower_plural }}, and who may change them: each operation below says which.
 can_read = anyone
+{%- if "auth" not in cookiecutter._features %}
 can_write = anyone
+{%- endif %}
 
 NAME = "{{ r.lower }}"
 # The fields a client sends, in the order of the model.
@@ -161,6 +164,11 @@ bp = APIBlueprint(
     url_prefix="/api/{{ r.url }}",
     tag="{{ r.title_plural }}",
 )
+{%- if "auth" in cookiecutter._features %}
+# A user with an API token (Authorization: Bearer), or a browser logged in on this site that
+# sends its CSRF token; 401 otherwise (accounts/access.py).
+can_write = bp.auth_required(api_auth)
+{%- endif %}
 
 
 @bp.errorhandler(Conflict)
