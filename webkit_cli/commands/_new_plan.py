@@ -37,6 +37,7 @@ class Plan:
     failures: list[WebkitError] = field(default_factory=list)
     venv_ahead: virtualenvs.VenvAhead | None = None  # virtualenv made ready while the render runs
     defaults: user_defaults.Defaults | None = None  # each setting and where it came from
+    template: Path | None = None  # the template directory the project is rendered from
 
 
 def print_plan(plan: Plan, files: list[str]) -> None:
