@@ -327,3 +327,20 @@ def test_concurrent_stores_leave_one_whole_entry(tmp_path, cache):
     assert not [p for p in cache.iterdir() if p.name.endswith(".partial")]
     fresh = make_project(tmp_path / "fresh")
     assert schema_cache.lookup(fresh, tpl).restore()
+
+
+@pytest.mark.parametrize(
+    ("options", "env", "said"),
+    [((), {}, True), (("--db", "postgres"), {}, False), ((), {"WEBKIT_NO_CACHE": "1"}, False)],
+    ids=["sqlite", "server", "cache-off"],
+)
+def test_the_dry_run_says_where_the_database_may_come_from(
+    tmp_path, cache, invoke, monkeypatch, options, env, said
+):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = invoke("new", "shop", "--dry-run", "--no-git", *options, cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "Migrate" in result.output
+    assert ("from webkit's cache" in result.output) == said
+    assert not (tmp_path / "shop").exists() and not cache.exists()  # a dry run writes nothing
