@@ -344,3 +344,28 @@ def test_the_dry_run_says_where_the_database_may_come_from(
     assert "Migrate" in result.output
     assert ("from webkit's cache" in result.output) == said
     assert not (tmp_path / "shop").exists() and not cache.exists()  # a dry run writes nothing
+
+
+def test_a_project_installed_by_pip_gets_a_database_but_stores_none(tmp_path, cache, monkeypatch):
+    """pip compiles everything as it installs, so webkit's bytecode cache gets nothing from its
+    projects' migrations: a database stored from one would give a later uv project no bytecode
+    for what its app imports. Such a project migrates and stores nothing; it may still get a
+    database that a uv project stored."""
+    from webkit_cli import bytecode
+
+    tpl = template(tmp_path)
+    migrated = []
+    monkeypatch.setattr(
+        environment, "migrate", lambda proj: migrated.append(migrate_for_real(proj))
+    )
+    monkeypatch.setattr(environment, "install_dev", lambda *args, **kwargs: 7)
+    for name in ("restore_bytecode", "compile_bytecode", "compile_project"):
+        monkeypatch.setattr(bytecode, name, lambda *args: None)
+    monkeypatch.setattr(bytecode, "start_saving_bytecode", lambda *args: None)
+    pip, uv = installers.PipInstaller(), installers.UvInstaller("uv")
+    run = environment.install_dev_while_migrating
+    assert run(make_project(tmp_path / "a"), pip, unfinished=[], template=tpl) == (7, False)
+    assert not cache.exists() or list(cache.glob("*.json")) == []
+    assert run(make_project(tmp_path / "b"), uv, unfinished=[], template=tpl) == (7, False)
+    assert run(make_project(tmp_path / "c"), pip, unfinished=[], template=tpl) == (7, True)
+    assert len(migrated) == 2

@@ -188,7 +188,10 @@ def install_dev_while_migrating(
                 return
             since = time.time_ns()
             migrate(project)
-            if entry is not None and not stopping.is_set():
+            # Kept where the bytecode of what the migration imported goes to webkit's cache
+            # too (uv): a project that later gets this database instead of a migration gets
+            # that bytecode from the cache as it would have. pip compiles all as it installs.
+            if entry is not None and use_cache and not stopping.is_set():
                 entry.store()
             if use_cache and not stopping.is_set():
                 job = bytecode.start_saving_bytecode(project.python, since)
