@@ -221,13 +221,14 @@ def _temporary(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.partial")
 
 
-def _write_file(path: Path, data: bytes) -> None:
+def _write_file(path: Path, data: bytes, *, durable: bool) -> None:
     # 0644 before the umask: the mode SQLite gives the database files it creates.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+        if durable:
+            handle.flush()
+            os.fsync(handle.fileno())
 
 
 def _write_new(path: Path, data: bytes) -> bool:
@@ -235,7 +236,7 @@ def _write_new(path: Path, data: bytes) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = _temporary(path)
     try:
-        _write_file(partial, data)
+        _write_file(partial, data, durable=True)  # the project's database, as SQLite writes it
         try:
             os.link(partial, path)  # fails, rather than replaces, where a file appeared
         except FileExistsError:
@@ -251,9 +252,11 @@ def _write_new(path: Path, data: bytes) -> bool:
 
 
 def _write_replacing(path: Path, data: bytes) -> None:
+    """A cache entry's file: no fsync (on a busy disk it costs more than the migration it
+    saves); what a crash leaves half written fails its checksum, and is a miss."""
     partial = _temporary(path)
     try:
-        _write_file(partial, data)
+        _write_file(partial, data, durable=False)
         os.replace(partial, path)
     finally:
         with contextlib.suppress(OSError):
