@@ -394,3 +394,29 @@ def test_the_budget_for_generate():
     assert flask.measured == "1.20 s (the framework's tools: 1.70 s)"
     missing = budgets.evaluate({}, {"generate"}, ("flask",))
     assert any(o.section == "generate" and o.missed for o in missing)
+
+
+def test_budgets_for_new_warm_with_the_floor_and_cold():
+    metrics = {
+        "new.warm.flask.webkit": 1.2,
+        "new.warm.flask.floor": 0.8,
+        "new.warm.flask.manual": 7.2,
+        "new.cold.flask.webkit": 2.9,
+        "new.warm.django.webkit": 1.6,
+        "new.warm.django.floor": 0.9,
+        "new.warm.django.manual": 9.0,
+        "new.cold.django.webkit": 3.2,
+    }
+    outcomes = budgets.evaluate(metrics, {"new"}, ("flask", "django"))
+    by_name = {o.budget: o for o in outcomes if o.section == "new"}
+    flask = by_name["Whole `new`, warm caches, flask"]
+    assert flask.status == budgets.PASS and "= 1.50x the floor (800 ms)" in flask.measured
+    assert by_name["Whole `new`, warm caches, flask: manual route / webkit"].status == budgets.PASS
+    assert by_name["Whole `new`, cold caches, flask"].status == budgets.PASS
+    assert by_name["Whole `new`, warm caches, django"].status == budgets.MISS
+    assert by_name["Whole `new`, warm caches, django: manual route / webkit"].status == budgets.PASS
+    assert by_name["Whole `new`, cold caches, django"].status == budgets.MISS
+    del metrics["new.warm.flask.floor"]  # the floor was not measured: the budget is not either
+    outcomes = budgets.evaluate(metrics, {"new"}, ("flask",))
+    warm = next(o for o in outcomes if o.budget == "Whole `new`, warm caches, flask")
+    assert warm.status == budgets.NOT_MEASURED and warm.missed

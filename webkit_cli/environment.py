@@ -125,9 +125,15 @@ def install_dev_while_migrating(
     *,
     unfinished: list[runner.Background],
     pins: list[str] | None = None,
-) -> int:
+    template: Path | None = None,
+) -> tuple[int, bool]:
     """Apply the migrations (they need only the runtime packages, installed by now) while the
-    dev group installs. Returns the package count.
+    dev group installs. Returns the package count, and whether the database came from webkit's
+    schema cache.
+
+    `template`: the template that rendered the project moments ago, nothing changed since
+    (`webkit new`). An embedded database then comes from webkit's schema cache where it holds
+    the one this migration makes (schema_cache.py), and is stored there where it does not.
 
     What is left once both are done (caching the bytecode the migration wrote) is started in
     the background and added to `unfinished`, for the caller to collect or stop.
@@ -148,19 +154,33 @@ def install_dev_while_migrating(
     import time
     from concurrent.futures import ThreadPoolExecutor
 
+    from webkit_cli import schema_cache
+
     use_cache = not installer.compiles_bytecode
     stopping = threading.Event()  # set before what runs is stopped: start nothing after it
+    restored = False
 
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="new") as pool:
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="new") as pool:
 
         def migrate_with_bytecode() -> None:
+            nonlocal restored
             # The project's own modules compile on the other core meanwhile (not waited for:
             # what it has not done yet, the migration does).
             pool.submit(bytecode.compile_project, project.python, project.root)
-            if use_cache:
-                # Cache hits only, before the migration starts: about 0.1 to 0.3 s for a Flask
-                # project, where compiling on the fly costs seconds.
-                bytecode.restore_bytecode(project.python)
+            # Cache hits only, before the migration starts: about 0.1 to 0.3 s for a Flask
+            # project, where compiling on the fly costs seconds. Without a migration (its
+            # database from the schema cache), what the app's next start imports (the server,
+            # the tests) gets it all the same. Started first: the schema cache's look-up runs
+            # meanwhile.
+            restoring = (
+                pool.submit(bytecode.restore_bytecode, project.python) if use_cache else None
+            )
+            entry = schema_cache.lookup(project, template) if template is not None else None
+            if entry is not None and not stopping.is_set() and entry.restore():
+                restored = True
+                return  # the pool's end waits for the bytecode
+            if restoring is not None:
+                restoring.result()
                 if stopping.is_set():
                     return
                 pool.submit(bytecode.compile_bytecode, project.python, project.framework.precompile)
@@ -168,6 +188,11 @@ def install_dev_while_migrating(
                 return
             since = time.time_ns()
             migrate(project)
+            # Kept where the bytecode of what the migration imported goes to webkit's cache
+            # too (uv): a project that later gets this database instead of a migration gets
+            # that bytecode from the cache as it would have. pip compiles all as it installs.
+            if entry is not None and use_cache and not stopping.is_set():
+                entry.store()
             if use_cache and not stopping.is_set():
                 job = bytecode.start_saving_bytecode(project.python, since)
                 if job is not None:
@@ -181,7 +206,7 @@ def install_dev_while_migrating(
             stopping.set()
             runner.stop_children()  # Ctrl-C or a failure: what still runs stops too
             raise
-    return count
+    return count, restored
 
 
 def install_from_lock(project: Project, installer: installers.Installer) -> bool:

@@ -29,11 +29,17 @@ INTRO = (
     "pip cache, virtualenv's app-data, webkit's bytecode cache). **Cold**: every run gets new "
     "empty cache directories, and pip runs with `--no-cache-dir`. pip compiles every module "
     "it installs, warm or cold; webkit's warm runs take the bytecode of the same sources from "
-    "its cache, which the priming run filled."
+    "its cache, which the priming run filled (and, for SQLite, the migrated database from its "
+    "schema cache: webkit_cli/schema_cache.py). **Floor** (warm only): what no route can do "
+    "without, done the quickest way by hand in a project already rendered (not timed): `uv "
+    "venv`, `uv pip install --offline -r requirements-dev.lock` from the same warm uv cache, "
+    "and the framework's migration (writing its bytecode, as in webkit's `.venv`); webkit's "
+    "time is given as a multiple of it."
 )
 
 WEBKIT = "webkit new"
 MANUAL = "manual route"
+FLOOR = "floor"
 
 # webkit prints `✓ <what> (<time>)` per step; the first words say which step it was.
 _STEP = re.compile(r"^✓ (?P<text>.+?) \((?P<value>[\d.]+) (?P<unit>ms|s)\)\s*$")
@@ -49,6 +55,7 @@ _STEP_NAMES = (
 )
 WEBKIT_STEPS = [name for _prefix, name in _STEP_NAMES]
 MANUAL_STEPS = ["cookiecutter", "virtualenv", "pip install", "migrate"]
+FLOOR_STEPS = ["uv venv", "uv pip install --offline", "migrate"]
 
 
 def webkit_steps(log: Path) -> dict[str, float]:
@@ -110,10 +117,72 @@ def _manual_steps(
     ]
 
 
+def _floor_steps(ctx: Context, fw: str, project: Path, caches: Caches, lock: Path) -> list[Step]:
+    import shutil
+    import sys
+
+    from webkit_cli import frameworks, installers
+
+    framework = frameworks.get(fw)
+    uv = installers.uv_binary() or shutil.which("uv") or "uv"
+    base = getattr(sys, "_base_executable", None) or sys.executable
+    python = project / ".venv" / "bin" / "python"
+    env = ctx.env(caches.env())
+    # As in webkit's .venv: the migration writes the bytecode of what it imports.
+    migrate_env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return [
+        Step(
+            "uv venv",
+            [uv, "venv", "--quiet", "--python", base, project / ".venv"],
+            cwd=project,
+            env=env,
+            timeout=300,
+        ),
+        Step(
+            "uv pip install --offline",
+            [uv, "pip", "install", "--quiet", "--offline", "--python", python, "-r", lock],
+            cwd=project,
+            env=env,
+            timeout=900,
+        ),
+        Step(
+            "migrate",
+            [python, *framework.argv(framework.migrate, package=NAME)],
+            cwd=project,
+            env=migrate_env,
+            timeout=300,
+        ),
+    ]
+
+
+def _rendered(ctx: Context, fw: str) -> Path:
+    """A project rendered by webkit, without .venv or database (the floor's starting point)."""
+    import subprocess
+
+    out = ctx.scratch(f"new-{fw}-floor-render")
+    argv = [ctx.tools.webkit, "new", NAME, "--framework", fw, "-y", "-o", out]
+    argv += ["--no-venv", "--no-git"]
+    done = subprocess.run(
+        [str(a) for a in argv],
+        cwd=out,
+        env=ctx.env(ctx.warm.env()),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        from benchmarks.harness import BenchmarkError
+
+        raise BenchmarkError(f"rendering the floor's project failed: {done.stdout + done.stderr}")
+    return out / NAME
+
+
 def run(ctx: Context, section: Section) -> None:
     summary_rows: list[list[str]] = []
     breakdown_rows: list[list[str]] = []
     pip_versions: set[str] = set()
+    renders: dict[str, Path] = {}
     for state in ("warm", "cold"):
         cold = state == "cold"
         for fw in ctx.options.frameworks:
@@ -148,8 +217,24 @@ def run(ctx: Context, section: Section) -> None:
                     ctx.discard(caches.root)
                 return sample
 
+            def floor_case(_round: int, fw=fw, lock=lock) -> Sample:
+                import shutil
+
+                rendered = renders[fw]
+                out = ctx.scratch(f"new-{fw}-warm-floor")
+                project = out / NAME
+                shutil.copytree(rendered, project, symlinks=True)  # not timed
+                steps = _floor_steps(ctx, fw, project, ctx.warm, lock)
+                sample = require(
+                    Job.run(steps, ctx.workspace, f"floor-{fw}", 1200), f"the floor ({fw})"
+                )
+                ctx.discard(out)
+                return sample
+
             cases = {WEBKIT: webkit_case, MANUAL: manual_case}
             if not cold:
+                renders[fw] = _rendered(ctx, fw)
+                cases[FLOOR] = floor_case
                 ctx.say(f"new {fw} warm: priming the manual route's caches")
                 manual_case(-1)
             results = interleave(
@@ -164,6 +249,22 @@ def run(ctx: Context, section: Section) -> None:
             )
             section.metrics[f"new.{state}.{fw}.webkit"] = webkit_times.median
             section.metrics[f"new.{state}.{fw}.manual"] = manual_times.median
+            floor_text = "-"
+            if FLOOR in results:
+                floor_times = summarize(s.wall for s in results[FLOOR])
+                section.metrics[f"new.{state}.{fw}.floor"] = floor_times.median
+                multiples = summarize(
+                    w.wall / f.wall for w, f in zip(results[WEBKIT], results[FLOOR], strict=True)
+                )
+                floor_text = (
+                    f"{format_time_summary(floor_times)}; webkit "
+                    f"{webkit_times.median / floor_times.median:.2f}x"
+                    + (
+                        f" (per round {multiples.low:.2f}-{multiples.high:.2f}x)"
+                        if multiples.n > 1
+                        else ""
+                    )
+                )
             ratio = manual_times.median / webkit_times.median
             ratio_range = (
                 f" (per round {ratios.low:.2f}-{ratios.high:.2f}x)" if ratios.n > 1 else ""
@@ -175,11 +276,18 @@ def run(ctx: Context, section: Section) -> None:
                     format_time_summary(webkit_times),
                     format_time_summary(manual_times),
                     f"{ratio:.2f}x{ratio_range}",
+                    floor_text,
                     format_mb(summarize(s.maxrss_kb for s in results[WEBKIT]).median),
                     format_mb(summarize(s.maxrss_kb for s in results[MANUAL]).median),
                 ]
             )
-            for label, names in ((WEBKIT, WEBKIT_STEPS), (MANUAL, MANUAL_STEPS)):
+            for label, names in (
+                (WEBKIT, WEBKIT_STEPS),
+                (MANUAL, MANUAL_STEPS),
+                (FLOOR, FLOOR_STEPS),
+            ):
+                if label not in results:
+                    continue
                 samples = results[label]
                 parts = []
                 for name in names:
@@ -207,6 +315,7 @@ def run(ctx: Context, section: Section) -> None:
                 "webkit new",
                 "Manual route",
                 "Manual / webkit",
+                "Floor; webkit / floor",
                 "webkit peak RSS",
                 "Manual peak RSS",
             ],

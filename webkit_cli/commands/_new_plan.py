@@ -37,6 +37,7 @@ class Plan:
     failures: list[WebkitError] = field(default_factory=list)
     venv_ahead: virtualenvs.VenvAhead | None = None  # virtualenv made ready while the render runs
     defaults: user_defaults.Defaults | None = None  # each setting and where it came from
+    template: Path | None = None  # the template directory the project is rendered from
 
 
 def print_plan(plan: Plan, files: list[str]) -> None:
@@ -81,6 +82,13 @@ def print_plan(plan: Plan, files: list[str]) -> None:
             n += 1
         migrate = " ".join(plan.framework.argv(plan.framework.migrate, package=plan.names.package))
         out.print(f"\n[bold]{n}. Migrate[/bold]: .venv/bin/python {migrate}")
+        from webkit_cli import schema_cache
+
+        if not plan.context["database_url"] and schema_cache.folder() is not None:
+            out.print(
+                "   (or a copy of the database this migration made for a project of the same "
+                "template, features and locked versions, from webkit's cache)"
+            )
         n += 1
     if plan.git:
         out.print(f"\n[bold]{n}. Git[/bold]: git init, then a first commit")

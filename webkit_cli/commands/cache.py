@@ -1,4 +1,5 @@
-"""`webkit cache`: where webkit's bytecode cache is, what it holds, and removing it."""
+"""`webkit cache`: where webkit's cache is (bytecode, migrated databases), what it holds, and
+removing it."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from pathlib import Path
 
 import click
 
-from webkit_cli import bytecode, console
+from webkit_cli import bytecode, console, schema_cache
 from webkit_cli.errors import StepFailed, UsageError
 
 # What webkit writes under its cache folder (bytecode_cache.Cache, a script run by the
-# projects' own Pythons, names it so too); `clean` removes this and nothing else, so a
-# WEBKIT_CACHE_DIR pointed at a folder of other files loses none of them.
+# projects' own Pythons, names it so too; schema_cache.py the migrated databases); `clean`
+# removes these and nothing else, so a WEBKIT_CACHE_DIR pointed at a folder of other files
+# loses none of them.
 BYTECODE = "bytecode"
+SCHEMA = schema_cache.FOLDER
 
 
 def _folder() -> Path:
@@ -45,13 +48,24 @@ def _megabytes(size: int) -> str:
     return f"{size / 1e6:.1f} MB"
 
 
+def _amount(size: int) -> str:
+    """A size in kB below a megabyte (a database is tens of kB), else in MB."""
+    return f"{size / 1e3:.0f} kB" if size < 1e6 else _megabytes(size)
+
+
+def _databases(count: int) -> str:
+    return f"{count} database{'' if count == 1 else 's'}"
+
+
 @click.group()
 def cache() -> None:
-    """webkit's cache of compiled bytecode, shared by the projects it creates.
+    """webkit's cache, shared by the projects it creates: compiled bytecode, and the
+    databases that new projects' first migrations made (SQLite).
 
-    Keyed by each source file's content and the Python version, so it never goes stale; it
-    only grows with each new release of the packages. Removing it is always safe: the next
-    project compiles what it imports again.
+    The bytecode is keyed by each source file's content and the Python version, a database by
+    all that decides it (the template, the features, the locked versions, Python and SQLite),
+    so neither goes stale; the cache only grows with new releases. Removing it is always safe:
+    the next project compiles what it imports and runs its migration again.
     """
 
 
@@ -63,12 +77,14 @@ def cache_dir() -> None:
 
 @cache.command()
 def info() -> None:
-    """Show the cache folder and its size, per Python version."""
+    """Show the cache folder and what it holds: bytecode per Python version, migrated databases
+    per template."""
     folder = _folder()
     console.info(f"Cache: {console.escape(str(folder))}")
     root = folder / BYTECODE
     pythons = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
-    if not pythons:
+    databases = schema_cache.entries(folder / SCHEMA)
+    if not pythons and not databases:
         console.info("Empty.")
         return
     total_files = total_size = 0
@@ -77,21 +93,32 @@ def info() -> None:
         total_files, total_size = total_files + files, total_size + size
         tag = python.name.rsplit("-", 1)[0]  # cpython-311-<magic number>
         console.info(f"  {tag}: {files} modules, {_megabytes(size)}")
-    console.info(f"In all: {total_files} modules, {_megabytes(total_size)}")
+    if pythons:
+        console.info(f"In all: {total_files} modules, {_megabytes(total_size)}")
+    if databases:
+        console.info("Migrated databases (the first migration of new SQLite projects):")
+        groups: dict[str, list[int]] = {}
+        for entry in databases:
+            made = entry.get("ingredients", {})
+            features = ", ".join(sorted(made.get("features", {}))) or "no features"
+            label = (
+                f"{made.get('framework', '?')} template {made.get('template_version', '?')}, "
+                f"{features}"
+            )
+            groups.setdefault(label, []).append(entry["bytes"])
+        for label, sizes in sorted(groups.items()):
+            console.info(
+                f"  {console.escape(label)}: {_databases(len(sizes))}, {_amount(sum(sizes))}"
+            )
+        size = sum(entry["bytes"] for entry in databases)
+        console.info(f"In all: {_databases(len(databases))}, {_amount(size)}")
 
 
-@cache.command()
-def clean() -> None:
-    """Remove the cached bytecode (what webkit wrote there, and nothing else)."""
-    folder = _folder()
-    root = folder / BYTECODE
-    if not root.exists():
-        console.success(f"Nothing to remove in {console.escape(str(folder))}")
-        return
-    files, size = _size(root)
-    # Renamed away first: a `webkit new` running meanwhile then writes into a new, empty
-    # cache instead of into a folder half removed.
-    doomed = folder / f".{BYTECODE}.removing-{os.getpid()}"
+def _remove(folder: Path, name: str) -> None:
+    """Remove folder/name: renamed away first, so that a `webkit new` running meanwhile writes
+    into a new, empty one instead of into a folder half removed."""
+    root = folder / name
+    doomed = folder / f".{name}.removing-{os.getpid()}"
     try:
         root.rename(doomed)
         shutil.rmtree(doomed)
@@ -100,6 +127,25 @@ def clean() -> None:
             f"could not remove {root}: {exc.strerror or exc}",
             "check the folder's permissions, or remove it by hand",
         ) from None
+
+
+@cache.command()
+def clean() -> None:
+    """Remove the cached bytecode and databases (what webkit wrote there, and nothing else)."""
+    folder = _folder()
+    removed = []
+    if (folder / BYTECODE).exists():
+        files, size = _size(folder / BYTECODE)
+        _remove(folder, BYTECODE)
+        removed.append(f"{files} cached modules ({_megabytes(size)})")
+    if (folder / SCHEMA).exists():
+        databases = schema_cache.entries(folder / SCHEMA)
+        size = _size(folder / SCHEMA)[1]
+        _remove(folder, SCHEMA)
+        removed.append(f"{_databases(len(databases))} ({_amount(size)})")
+    if not removed:
+        console.success(f"Nothing to remove in {console.escape(str(folder))}")
+        return
     with contextlib.suppress(OSError):
         folder.rmdir()  # only if nothing else is there
-    console.success(f"Removed {files} cached modules ({_megabytes(size)}) from {folder}")
+    console.success(f"Removed {' and '.join(removed)} from {folder}")

@@ -191,6 +191,7 @@ def new(
     from webkit_cli import scaffold
 
     template = template_store.current_dir(fw.template)
+    plan.template = template
     if dry_run:
         if plan.installer is not None:
             plan.installer = plan.installer.usable()
@@ -289,10 +290,15 @@ def _steps(
                 "Applying the migrations while the dev tools install",
                 "Applied the initial migration and installed the dev tools",
             ) as step:
-                count = environment.install_dev_while_migrating(
-                    proj, plan.installer, unfinished=unfinished, pins=dev_pins
+                count, restored = environment.install_dev_while_migrating(
+                    proj,
+                    plan.installer,
+                    unfinished=unfinished,
+                    pins=dev_pins,
+                    template=plan.template,
                 )
-                step.note = f"({count} packages in all)"
+                cached = ", the migrated database from webkit's cache" if restored else ""
+                step.note = f"({count} packages in all{cached})"
         if resolution is not None and resolution.from_cache:
             migrated = not plan.database_skipped
             catch_up(proj, plan.installer, resolution, unfinished, migrated=migrated)

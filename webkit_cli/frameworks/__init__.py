@@ -105,6 +105,9 @@ class Framework:
     # points ("" : the project root).
     default_database_url: str = "sqlite:///{package}.db"
     sqlite_folder: str = ""
+    # The package's name is part of the schema the migrations make (table names, the migration
+    # history): webkit's schema cache keeps a migrated database per package name then.
+    package_in_schema: bool = False
     # `webkit run NAME`, besides COMMON_SHORTCUTS.
     shortcuts: dict[str, Shortcut] = field(default_factory=dict)
     # `webkit generate resource` (webkit_cli/generating.py): the table of a resource (with

@@ -35,6 +35,8 @@ FRAMEWORK = Framework(
     merge_migrations=("manage.py", "makemigrations", "--merge", "--noinput"),
     migration_files=("django", "config/settings.py"),
     default_database_url="sqlite:///db.sqlite3",
+    # The package is the app label: in its tables' names and in django_migrations.
+    package_in_schema=True,
     # Huey's consumer, with settings.HUEY (huey.contrib.djhuey).
     worker=("manage.py", "run_huey"),
     # Accounts bring a user model of their own: the admin's migrations are undone first (or
