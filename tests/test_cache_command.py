@@ -88,3 +88,21 @@ def test_a_cache_on_a_read_only_disk_is_a_clear_error_and_loses_nothing(tmp_path
     assert result.stderr.startswith(f"error: could not remove {folder / 'bytecode'}: ")
     assert "hint:" in result.stderr and "Traceback" not in result.stderr
     assert len([p for p in left if p.count("/") == 3]) == 2  # both entries still there
+
+
+def test_the_images_hashed_locks_are_shown_and_removed(invoke, cache):
+    """deploy-config keeps the lock files with hashes it wrote in the same folder (under the
+    name hashes.py gives them): info counts them, clean removes them."""
+    from webkit_cli.deploy import hashes
+
+    stored = hashes._cache_file("k" * 64)
+    assert stored is not None and stored.is_relative_to(cache)
+    stored.parent.mkdir(parents=True)
+    stored.write_text("flask==3.1.0 \\\n    --hash=sha256:" + "0" * 64 + "\n")
+    shown = invoke("cache", "info")
+    assert shown.exit_code == 0, shown.output
+    assert "Lock files with hashes (deploy-config's image): 1 lock file" in shown.output
+    result = invoke("cache", "clean")
+    assert result.exit_code == 0, result.output
+    assert "1 lock file with hashes" in result.output
+    assert not cache.exists()

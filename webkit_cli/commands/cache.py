@@ -19,6 +19,7 @@ from webkit_cli.errors import StepFailed, UsageError
 # loses none of them.
 BYTECODE = "bytecode"
 SCHEMA = schema_cache.FOLDER
+HASHED_LOCKS = "hashed-locks"  # deploy-config's (webkit_cli/deploy/hashes.py: CACHE_FOLDER)
 
 
 def _folder() -> Path:
@@ -78,13 +79,14 @@ def cache_dir() -> None:
 @cache.command()
 def info() -> None:
     """Show the cache folder and what it holds: bytecode per Python version, migrated databases
-    per template."""
+    per template, and the image's lock files with hashes."""
     folder = _folder()
     console.info(f"Cache: {console.escape(str(folder))}")
     root = folder / BYTECODE
     pythons = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
     databases = schema_cache.entries(folder / SCHEMA)
-    if not pythons and not databases:
+    locks = sorted((folder / HASHED_LOCKS).glob("*.txt"))
+    if not pythons and not databases and not locks:
         console.info("Empty.")
         return
     total_files = total_size = 0
@@ -112,6 +114,15 @@ def info() -> None:
             )
         size = sum(entry["bytes"] for entry in databases)
         console.info(f"In all: {_databases(len(databases))}, {_amount(size)}")
+    if locks:
+        size = _size(folder / HASHED_LOCKS)[1]
+        console.info(
+            f"Lock files with hashes (deploy-config's image): {_locks(len(locks))}, {_amount(size)}"
+        )
+
+
+def _locks(count: int) -> str:
+    return f"{count} lock file" + ("" if count == 1 else "s")
 
 
 def _remove(folder: Path, name: str) -> None:
@@ -143,6 +154,11 @@ def clean() -> None:
         size = _size(folder / SCHEMA)[1]
         _remove(folder, SCHEMA)
         removed.append(f"{_databases(len(databases))} ({_amount(size)})")
+    if (folder / HASHED_LOCKS).exists():
+        count = len(list((folder / HASHED_LOCKS).glob("*.txt")))
+        size = _size(folder / HASHED_LOCKS)[1]
+        _remove(folder, HASHED_LOCKS)
+        removed.append(f"{_locks(count)} with hashes ({_amount(size)})")
     if not removed:
         console.success(f"Nothing to remove in {console.escape(str(folder))}")
         return
