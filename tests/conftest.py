@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -103,6 +104,17 @@ def alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ctrl_c_as_a_terminal_sends_it():
+    """A shell without job control starts a background job (`pytest ... &`) with SIGINT and
+    SIGQUIT ignored, and every process the tests start would inherit that: the tests of Ctrl-C
+    would then wait for processes that cannot be interrupted. Give them a terminal's default."""
+    for sig, handler in ((signal.SIGINT, signal.default_int_handler), (signal.SIGQUIT, None)):
+        if signal.getsignal(sig) == signal.SIG_IGN:
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+    yield
 
 
 @pytest.fixture(scope="session", autouse=True)
