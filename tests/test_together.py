@@ -107,3 +107,28 @@ def test_a_killed_webkit_leaves_neither_running(tmp_path):
     wrapper.kill()
     wrapper.communicate(timeout=30)
     assert gone(pids, timeout=20)  # grace 1 s, then SIGKILL for the grandchildren
+
+
+def test_a_signal_while_the_children_start_stops_those_started_and_no_other(tmp_path, monkeypatch):
+    """SIGTERM that arrives between the first child's start and the second's (in the test's
+    own process, as webkit's): the first is stopped, the second never starts, and the outcome
+    says a signal ended it (it used to end webkit at once, before its handlers were in place)."""
+    from webkit_cli import runner, together
+
+    started = []
+    real_start = together._start
+
+    def start_then_signalled(child, *args):
+        real_start(child, *args)
+        started.append(child.process.pid)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(together, "_start", start_then_signalled)
+    sleeper = [sys.executable, "-c", "import time; time.sleep(600)"]
+    children = [together.Child("web", sleeper), together.Child("worker", sleeper)]
+    outcome = together.run_together(
+        children, cwd=tmp_path, env=runner.child_env(), grace=1.0, on_line=lambda *a: None
+    )
+    assert outcome.signalled and outcome.label == "web"
+    assert children[1].process is None
+    assert len(started) == 1 and gone([started[0]])

@@ -55,34 +55,37 @@ def run_together(
     import signal
 
     received: list[int] = []
-    try:
-        for child in children:
-            _start(child, cwd, env, on_line, grace)
-    except BaseException:
-        _stop_all(children, grace)
-        raise
 
     def forward(signum, _frame):
         received.append(signum)
         for child in children:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(child.process.pid, signum)
+            if child.process is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(child.process.pid, signum)
 
+    # The handlers come first: a signal that arrives while the children start reaches those
+    # already started (and no other starts), instead of ending webkit before it can stop them.
     previous = {}
     for name in runner._FORWARDED:
         sig = getattr(signal, name)
         previous[sig] = signal.signal(sig, forward)
     try:
-        if on_started is not None:
+        for child in children:
+            if received:
+                break
+            _start(child, cwd, env, on_line, grace)
+        if on_started is not None and not received:
             threading.Thread(target=on_started, args=(children[0].process,), daemon=True).start()
-        ended = _wait_for_one(children)
+        ended = children[0] if received else _wait_for_one(children)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         _stop_all(children, grace)
     if received:
         ended = children[0]
-    status = runner._signal_exit_status(ended.process.returncode)
+    # A signal before the first child started: webkit exits as that signal would have ended it.
+    code = ended.process.returncode if ended.process is not None else -received[0]
+    status = runner._signal_exit_status(code)
     return Outcome(ended.label, status, signalled=bool(received))
 
 
