@@ -3,6 +3,8 @@ its version, so that every project ever rendered can be rendered again exactly.
 
     python tools/bump_template.py          # every framework whose template changed
     python tools/bump_template.py --check  # only say what would change; exit 1 if anything
+    python tools/bump_template.py --base main  # the last release is main's, not HEAD's: a
+                                               # branch's (or merge's) changes fold into one
 
 A template whose files differ from the digest recorded for its version gets the next version
 (unless this tree has bumped it already), HEAD's release of it is kept as its differences from
@@ -32,9 +34,12 @@ TEMPLATES = REPO / "templates"
 VERSIONS = TEMPLATES / template_store.RELEASES / template_store.VERSIONS_FILE
 
 
+BASE = "HEAD"  # the commit whose templates are the last releases (--base)
+
+
 def head_file(relative: str) -> bytes | None:
     result = subprocess.run(
-        ["git", "show", f"HEAD:{relative}"], cwd=REPO, capture_output=True, check=False
+        ["git", "show", f"{BASE}:{relative}"], cwd=REPO, capture_output=True, check=False
     )
     return result.stdout if result.returncode == 0 else None
 
@@ -42,7 +47,7 @@ def head_file(relative: str) -> bytes | None:
 def export_head(framework: str, into: Path) -> Path:
     archive = subprocess.run(
         # all of templates/: a template's files may be links to templates/shared/
-        ["git", "archive", "--format=tar", "HEAD", "templates"],
+        ["git", "archive", "--format=tar", BASE, "templates"],
         cwd=REPO,
         capture_output=True,
         check=True,
@@ -94,7 +99,12 @@ def set_version(template: Path, version: str, new_version: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if needed")
+    parser.add_argument(
+        "--base", default="HEAD", help="the commit that has the last releases (default HEAD)"
+    )
     args = parser.parse_args()
+    global BASE
+    BASE = args.base
     recorded = json.loads(VERSIONS.read_text()) if VERSIONS.is_file() else {}
     released = json.loads(head_file(f"templates/{template_store.RELEASES}/versions.json") or "{}")
     changed = False
@@ -120,7 +130,7 @@ def main() -> int:
             last = template_store.version_of(old)  # the release HEAD has
             if template_store.digest(old) != released[framework].get(last):
                 raise SystemExit(
-                    f"{framework}: HEAD's template does not match release {last}'s digest"
+                    f"{framework}: {BASE}'s template does not match release {last}'s digest"
                 )
             if version == last:  # changed in place: the next release
                 version = str(int(last) + 1)

@@ -164,7 +164,8 @@ def test_a_new_password_ends_the_other_sessions(app, known):
     assert "account-nav__who" not in phone.get("/").get_data(as_text=True)
 
 
-def test_production_cookies_are_secure(make_app):
+def test_production_cookies_are_secure(make_app, monkeypatch):
+    monkeypatch.setenv("ALLOWED_HOSTS", "example.com")
     config = make_app({"APP_ENV": "production", "SECRET_KEY": "x" * 50}).config
     assert config["SESSION_COOKIE_SECURE"]
     assert config["REMEMBER_COOKIE_SECURE"]
@@ -181,7 +182,8 @@ def test_the_database_keeps_argon2id_hashes_only(db, known):
     assert PASSWORD not in stored
 
 
-def test_production_hashes_with_rfc_9106_settings(make_app):
+def test_production_hashes_with_rfc_9106_settings(make_app, monkeypatch):
+    monkeypatch.setenv("ALLOWED_HOSTS", "example.com")
     app = make_app({"APP_ENV": "production", "SECRET_KEY": "x" * 50})
     with app.app_context():
         hashed = passwords.hash_password(PASSWORD)
