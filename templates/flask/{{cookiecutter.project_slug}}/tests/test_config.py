@@ -170,7 +170,9 @@ def test_a_star_allows_every_host(clean_env, make_app):
 def test_every_host_outside_production(clean_env, make_app):
     for name in ("development", "testing"):
         client = make_app(name).test_client()
-        assert client.get("/healthz", headers={"Host": "anything.test"}).status_code == 200
+        # A page that needs no database: the development one may not exist where this runs.
+        response = client.get("/api/openapi.json", headers={"Host": "anything.test"})
+        assert response.status_code == 200
 
 
 def test_production_security_headers_and_cookies(production_app):
