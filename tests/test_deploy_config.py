@@ -1097,7 +1097,7 @@ def test_no_comment_is_glued_to_the_line_before(invoke, tmp_path, framework):
 
 def test_the_readme_names_the_files_each_target_writes(invoke, tmp_path):
     """The README's table of deploy-config targets names the files as they are written."""
-    from webkit_cli.deploy.render import FILES
+    from webkit_cli.deploy.outputs import FILES
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     readme = readme[readme.index("### `webkit deploy-config`") :]

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from webkit_cli.deploy.render import Rendered
+from webkit_cli.deploy.outputs import Rendered
 from webkit_cli.errors import StepFailed, UsageError
 
 MANIFEST_NAME = ".webkit-manifest.json"
