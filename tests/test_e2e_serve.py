@@ -232,12 +232,14 @@ def test_dev_server_reloads_edited_code_and_outlives_a_broken_edit(project):
     try:
         server.wait_ready()
         assert _health_status(server) == "ok"
+        # A server process takes its first look at a module's time on the reloader's first tick
+        # after the module is imported, which can come a second after it answers (Django's
+        # StatReloader; CI saw it): an edit before that look would be its baseline, never seen
+        # as a change. A person's first edit comes seconds later; so does each edit here.
+        time.sleep(2)
         module.write_text(original.replace(HEALTHY, HEALTHY.replace('"ok"', '"edited"', 1)))
         assert _wait_for_health(server, "edited"), server.output()
-        # A restarted server process takes its first look at the files' times a moment after it
-        # answers: an edit before that look would be its baseline, never seen as a change. A
-        # person's next edit comes seconds later; so does this one.
-        time.sleep(2)
+        time.sleep(2)  # the restarted process's first look, as above
         module.write_text(original + "\n\ndef broken(:\n")
         deadline = time.monotonic() + 60  # the reloader polls every second, then restarts
         while "SyntaxError" not in server.output() and time.monotonic() < deadline:

@@ -532,3 +532,44 @@ def test_with_a_warm_cache_and_no_network_new_finishes_and_says_what_it_could_no
     )
     check = in_venv(shop, "-m", "flask", "--app", "shop", "db", "current")
     assert check.returncode == 0 and "(head)" in check.stdout, check.stdout + check.stderr
+
+
+PHANTOM_UV = """#!{python}
+# uv, with an index that lists to `uv pip compile` a release of markupsafe that the install is
+# then told does not exist (seen on CI with pyrate-limiter).
+import os, re, subprocess, sys
+
+real, args = {real!r}, sys.argv[1:]
+if args[:2] == ["pip", "compile"] and "--offline" not in args:
+    status = subprocess.run([real, *args]).returncode
+    output = args[args.index("--output-file") + 1]
+    if status == 0:
+        text = open(output).read()
+        open(output, "w").write(re.sub(r"(?m)^markupsafe==.*$", "markupsafe==99.0.0", text))
+    sys.exit(status)
+os.execv(real, [real, *args])
+"""
+
+
+@pytest.mark.e2e
+def test_a_newer_release_that_will_not_install_leaves_the_project_whole_with_a_warning(
+    tmp_path, monkeypatch, invoke, warm_uv_cache
+):
+    cache, latest = warm_uv_cache
+    monkeypatch.setenv("UV_CACHE_DIR", str(cache))
+    phantom = tmp_path / "phantom-uv"
+    phantom.write_text(PHANTOM_UV.format(python=sys.executable, real=installers.uv_binary()))
+    phantom.chmod(0o755)
+    monkeypatch.setattr(installers, "uv_binary", lambda: str(phantom))
+    result = invoke("new", "shop", "-y", "--no-git", "-o", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "could not move to the newer releases the index reported" in result.output
+    assert "markupsafe==99.0.0" in result.output and "webkit setup --upgrade" in result.output
+    shop = tmp_path / "shop"
+    assert locks.read_lock(shop / "requirements.lock") == latest
+    frozen = in_venv(shop, "-m", "pip", "freeze", "--exclude-editable")
+    dev_lock = locks.pin_versions(locks.read_lock(shop / "requirements-dev.lock"))
+    assert locks.pin_versions(frozen.stdout.splitlines()) == dev_lock
+    assert not (shop / ".venv" / ".webkit-install-incomplete").exists()
+    check = in_venv(shop, "-m", "flask", "--app", "shop", "db", "current")
+    assert check.returncode == 0 and "(head)" in check.stdout, check.stdout + check.stderr

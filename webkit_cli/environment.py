@@ -77,8 +77,23 @@ def catch_up(
     """Move an environment installed from uv's cache to the newer versions that the index has
     since reported (`runtime`: for the runtime dependencies; `everything`: for those and the dev
     group): install exactly those, rewrite both lock files, and migrate again if asked (a
-    runtime package changed: a newer framework may bring migrations of its own)."""
-    installer.install(project.python, list(everything), project.root)
+    runtime package changed: a newer framework may bring migrations of its own).
+
+    An install that fails and leaves .venv exactly as requirements-dev.lock says (uv resolves
+    and fetches everything before it changes anything) raises NotCaughtUp: the project is whole,
+    with the versions it had. Seen on CI: the index listed a release to `uv pip compile` that
+    the install, a moment later, was told did not exist."""
+    try:
+        installer.install(project.python, list(everything), project.root)
+    except StepFailed as exc:
+        try:
+            kept = installer.freeze(project.python, project.root)
+        except StepFailed:
+            raise exc from None
+        if locks.pin_versions(kept) != locks.pin_versions(locks.read_lock(project.dev_lock_file)):
+            raise
+        (project.venv / INCOMPLETE_MARKER).unlink(missing_ok=True)
+        raise NotCaughtUp(exc.message, exc.hint) from None
     pins = sorted((f"{n}=={v}" for n, v in locks.pin_versions(runtime).items()), key=str.lower)
     _write_runtime_lock(project, installer, pins)
     _write_dev_lock(project, installer)
@@ -228,6 +243,10 @@ def _run_in_project(project: Project, argv: tuple[str, ...], timeout: float) -> 
         env=runner.child_env(venv=project.venv),
         timeout=timeout,
     )
+
+
+class NotCaughtUp(StepFailed):
+    """catch_up's install failed, and .venv still holds what the lock files say."""
 
 
 class CheckFailed(StepFailed):

@@ -114,10 +114,21 @@ def catch_up(
     for job in unfinished:  # it reads site-packages, which the install is about to change
         job.result(timeout=120)
     unfinished.clear()
-    with console.step(
-        "Updating to newer releases than uv's cache had", "Updated to the newest releases"
-    ) as step:
-        environment.catch_up(
-            proj, installer, runtime, everything, migrate_again=migrated and bool(runtime_changes)
+    try:
+        with console.step(
+            "Updating to newer releases than uv's cache had", "Updated to the newest releases"
+        ) as step:
+            environment.catch_up(
+                proj,
+                installer,
+                runtime,
+                everything,
+                migrate_again=migrated and bool(runtime_changes),
+            )
+            step.note = "(" + ", ".join(f"{name} {old} → {new}" for name, old, new in changes) + ")"
+    except environment.NotCaughtUp as exc:
+        console.warning(
+            f"could not move to the newer releases the index reported: {exc.message}",
+            "the project has the versions in uv's cache, as its lock files say; "
+            "`webkit setup --upgrade` updates them",
         )
-        step.note = "(" + ", ".join(f"{name} {old} → {new}" for name, old, new in changes) + ")"
