@@ -26,7 +26,7 @@ import pytest
 from tests.conftest import REQUIRE_TOOLS, webkit
 from tests.test_doctor import BROKEN, check_broken, snapshot
 from tests.test_e2e_new import build
-from webkit_cli import environment, interpreters, services
+from webkit_cli import interpreters, project_commands, services
 from webkit_cli import project as projects
 from webkit_cli.installers import uv_binary
 
@@ -95,7 +95,7 @@ def doctor_says_pending(root: Path) -> bool:
 
 
 def framework_says_pending(root: Path) -> bool:
-    return environment.migrations_pending(projects.find(root))
+    return project_commands.migrations_pending(projects.find(root))
 
 
 def add_second_migration(root: Path) -> None:
@@ -132,7 +132,7 @@ def test_doctor_reads_migrations_as_the_framework_does(built, tmp_path):
     assert doctor_says_pending(root) is True
     assert framework_says_pending(root) is True
     # The copy's .venv is the original's (webkit run would refuse it): migrate with its Python.
-    environment.migrate(projects.find(root))
+    project_commands.migrate(projects.find(root))
     assert doctor_says_pending(root) is False
     assert framework_says_pending(root) is False
     proj = projects.find(root)
@@ -269,7 +269,7 @@ def test_postgresql_reachable_and_migrations_as_the_framework_says(postgres_proj
     add_second_migration(root)
     try:
         assert doctor_says_pending(root) is framework_says_pending(root) is True
-        environment.migrate(projects.find(root))  # a copy: webkit run would refuse its .venv
+        project_commands.migrate(projects.find(root))  # a copy: webkit run would refuse its .venv
         assert doctor_says_pending(root) is framework_says_pending(root) is False
     finally:
         (root / SECOND_MIGRATION["flask"][0]).unlink()
@@ -315,7 +315,7 @@ def mysql_project(tmp_path_factory) -> Iterator[tuple[Path, str]]:
 def test_mariadb_reachable_and_migrations_as_the_framework_says(mysql_project):
     root, url = mysql_project
     assert doctor_says_pending(root) is framework_says_pending(root) is True
-    environment.migrate(projects.find(root))  # a copy: webkit run would refuse its .venv
+    project_commands.migrate(projects.find(root))  # a copy: webkit run would refuse its .venv
     assert doctor_says_pending(root) is framework_says_pending(root) is False
     add_second_migration(root)
     assert doctor_says_pending(root) is framework_says_pending(root) is True

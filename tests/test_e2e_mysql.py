@@ -31,7 +31,7 @@ import pytest
 from tests.test_e2e_new import in_venv, webkit
 from tests.test_e2e_postgres import Built, closed_port, committed_equals_pristine, need_server
 from tests.test_e2e_serve import Server, fetch
-from webkit_cli import environment, frameworks
+from webkit_cli import frameworks, project_commands
 from webkit_cli import project as projects
 
 pytestmark = pytest.mark.e2e
@@ -202,7 +202,7 @@ def test_new_creates_the_database_in_utf8mb4_and_migrates_it(built: Built, my: M
         table,
     )
     assert collation[0][0].startswith("utf8mb4_"), collation
-    assert environment.migrations_pending(projects.load(built.root)) is False
+    assert project_commands.migrations_pending(projects.load(built.root)) is False
     setup = webkit("setup", cwd=built.root)
     assert setup.returncode == 0, setup.stdout + setup.stderr
     assert f"Database {built.database} exists" in setup.stdout

@@ -152,9 +152,9 @@ def test_no_template_leftovers(built):
 
 
 def test_migrations_are_applied(built):
-    from webkit_cli import environment
+    from webkit_cli import project_commands
 
-    assert environment.migrations_pending(projects.load(built.root)) is False
+    assert project_commands.migrations_pending(projects.load(built.root)) is False
 
 
 def test_the_sqlite_database_keeps_a_write_ahead_log_that_git_ignores(built):
@@ -200,7 +200,7 @@ def test_the_migration_finds_every_module_it_imports_compiled(built):
     precompile compiled, and what the migration compiled itself): take it all away, restore it
     from the cache as the next `new` does, and the migration compiles nothing. pip compiles
     every module as it installs."""
-    from webkit_cli import bytecode, environment, virtualenvs
+    from webkit_cli import bytecode, project_commands, virtualenvs
 
     proj = projects.load(built.root)
     site = virtualenvs.site_packages(proj.venv)
@@ -210,7 +210,7 @@ def test_the_migration_finds_every_module_it_imports_compiled(built):
         bytecode.restore_bytecode(proj.python)
     before = {path: path.stat().st_mtime_ns for path in site.rglob("*.pyc")}
     assert len(before) > 300
-    assert environment.migrations_pending(proj) is False
+    assert project_commands.migrations_pending(proj) is False
     after = {path: path.stat().st_mtime_ns for path in site.rglob("*.pyc")}
     assert sorted(map(str, set(after) - set(before))) == []
     assert after == before

@@ -34,7 +34,7 @@ import pytest
 from tests.conftest import REQUIRE_TOOLS
 from tests.test_e2e_new import in_venv, webkit
 from tests.test_e2e_serve import Server, fetch
-from webkit_cli import environment, frameworks
+from webkit_cli import frameworks, project_commands
 from webkit_cli import project as projects
 
 pytestmark = pytest.mark.e2e
@@ -271,7 +271,7 @@ def test_new_creates_the_database_and_migrates_it(built: Built, pg: Postgres):
     assert pg.exists(built.database)
     table = TABLE[built.framework]
     assert pg.sql("SELECT to_regclass(%s)::text", table, database=built.database) == [[table]]
-    assert environment.migrations_pending(projects.load(built.root)) is False
+    assert project_commands.migrations_pending(projects.load(built.root)) is False
     setup = webkit("setup", cwd=built.root)
     assert setup.returncode == 0, setup.stdout + setup.stderr
     assert f"Database {built.database} exists" in setup.stdout

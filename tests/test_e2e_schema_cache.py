@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import in_venv, webkit
-from webkit_cli import environment, schema_cache
 from webkit_cli import project as projects
+from webkit_cli import project_commands, schema_cache
 from webkit_cli.record import CHOICES, FEATURES
 
 pytestmark = pytest.mark.e2e
@@ -137,7 +137,7 @@ def migrated_again(proj: projects.Project, database: Path) -> Path:
     is set aside first and given back after."""
     aside = database.with_name(database.name + ".restored")
     shutil.move(database, aside)
-    environment.migrate(proj)
+    project_commands.migrate(proj)
     fresh = database.with_name(database.name + ".migrated")
     shutil.move(database, fresh)
     shutil.move(aside, database)
@@ -161,7 +161,7 @@ def test_a_cached_database_is_the_one_the_migration_makes(
     database = schema_cache.sqlite_database(proj)
     assert database is not None and database.is_file()
     # The framework's own tool finds nothing to apply, on the database as webkit left it.
-    assert environment.migrations_pending(proj) is False
+    assert project_commands.migrations_pending(proj) is False
     for argv, expected in FRAMEWORK_CHECKS[framework]:
         check = in_venv(root, *proj.framework.argv(argv, package=proj.package))
         assert check.returncode == 0 and expected in check.stdout, check.stdout + check.stderr
@@ -185,7 +185,7 @@ def test_a_flask_project_of_another_name_gets_the_same_database(tmp_path, cache)
     assert database == tmp_path / "b" / "blog-two" / "instance" / "blog_two.db"
     fresh = migrated_again(proj, database)
     assert tables(database) == tables(fresh)
-    assert environment.migrations_pending(proj) is False
+    assert project_commands.migrations_pending(proj) is False
 
 
 def test_a_django_project_of_another_package_migrates(tmp_path, cache):
@@ -216,7 +216,7 @@ def test_a_resource_generated_on_a_cached_database_migrates_as_on_a_migrated_one
     assert generated.returncode == 0, generated.stdout + generated.stderr
     proj = projects.load(root)
     database = schema_cache.sqlite_database(proj)
-    assert environment.migrations_pending(proj) is False
+    assert project_commands.migrations_pending(proj) is False
     fresh = migrated_again(proj, database)
     restored, migrated = tables(database), tables(fresh)
     assert restored == migrated

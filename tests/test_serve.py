@@ -205,7 +205,7 @@ def test_a_stopped_migration_check_does_not_say_migrations_are_pending(
 ):
     """Ctrl-C right after `webkit serve` starts reaches its migration check too: killed by
     the signal, the check tells nothing, and serve must not warn of unapplied migrations."""
-    from webkit_cli import environment, runner
+    from webkit_cli import project_commands, runner
     from webkit_cli.errors import StepFailed
 
     (tmp_path / "pyproject.toml").write_text(PYPROJECT.format("django"))
@@ -214,7 +214,7 @@ def test_a_stopped_migration_check_does_not_say_migrations_are_pending(
     monkeypatch.setattr(
         runner, "run", lambda argv, **kwargs: runner.Result(list(argv), outcome["code"], output)
     )
-    assert environment.migrations_pending(proj) is pending
+    assert project_commands.migrations_pending(proj) is pending
     outcome["code"] = -signal.SIGINT
     with pytest.raises(StepFailed, match="stopped before it finished"):
-        environment.migrations_pending(proj)
+        project_commands.migrations_pending(proj)

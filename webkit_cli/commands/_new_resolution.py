@@ -54,13 +54,13 @@ def start_resolution(plan: Plan, template: Path) -> resolution.Resolution | None
 def prepare_database(plan: Plan, proj) -> bool:
     """Create the database on a server. A server that is not ready fails this step only: the
     dev tools still install, and `new` ends with exit 1 and the way to finish."""
-    from webkit_cli import environment
+    from webkit_cli import project_commands
 
     if proj.answers.get("database", "sqlite") == "sqlite":
         return True
     try:
         with console.step("Preparing the database", "Database") as step:
-            outcome = environment.prepare_database(proj)
+            outcome = project_commands.prepare_database(proj)
             if outcome is not None:
                 verb = "Created" if outcome.state == "created" else "Using existing"
                 step.done_text = f"{verb} database {outcome.name}"

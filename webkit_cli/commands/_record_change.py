@@ -13,6 +13,7 @@ from webkit_cli import (
     installers,
     interpreters,
     project,
+    project_commands,
     updating,
     virtualenvs,
 )
@@ -153,18 +154,18 @@ def _install_and_migrate(proj: project.Project, repo: Repo, state: updating.Stat
             count = environment.relock(proj, chosen, interpreter)
             step.note = f"({count} packages in a fresh .venv; the lock files are written again)"
     with console.step("Applying the migrations", "Migrations") as step:
-        environment.prepare_database(proj)
+        project_commands.prepare_database(proj)
         before_files = set(repo.untracked())
-        merged = environment.merge_migration_heads(proj)
+        merged = project_commands.merge_migration_heads(proj)
         if merged:  # a new migration file of the framework's: part of the update
             new = sorted(set(repo.untracked()) - before_files)
-            environment.format_new_files(proj, new)
+            project_commands.format_new_files(proj, new)
             state.written = sorted({*state.written, *new})
             state.added = sorted({*state.added, *new})
             state.save(repo)
             repo.git("add", "--", *new)
-        if environment.migrations_pending(proj):
-            environment.migrate(proj)
+        if project_commands.migrations_pending(proj):
+            project_commands.migrate(proj)
             step.done_text = "Applied the new migrations" + (
                 " (and merged the template's with yours)" if merged else ""
             )

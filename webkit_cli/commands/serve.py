@@ -8,7 +8,7 @@ import time
 
 import click
 
-from webkit_cli import console, environment, project, runner, virtualenvs
+from webkit_cli import console, project, project_commands, runner, virtualenvs
 from webkit_cli.errors import StepFailed, UsageError
 
 DEFAULT_PORT = 8000
@@ -163,7 +163,7 @@ def serve(
 
     if migrate:
         with console.step("Applying migrations", "Migrations applied"):
-            environment.migrate(proj)
+            project_commands.migrate(proj)
     for argv in fw.prod_prepare if prod else ():
         label = " ".join(argv)
         with console.step(f"Running {label}", f"Ran {label}"):
@@ -202,8 +202,8 @@ def serve(
         if migrate or prod:
             return
         try:
-            pending = environment.migrations_pending(proj)
-        except environment.CheckFailed as exc:  # the database refuses us, say: the real cause
+            pending = project_commands.migrations_pending(proj)
+        except project_commands.CheckFailed as exc:  # the database refuses us, say: the real cause
             if child.poll() is None:
                 console.warning(exc.message, exc.hint)
             return

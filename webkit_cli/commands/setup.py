@@ -18,6 +18,7 @@ from webkit_cli import (
     installers,
     interpreters,
     project,
+    project_commands,
     virtualenvs,
 )
 from webkit_cli.errors import WebkitError
@@ -128,7 +129,7 @@ def setup(
             bytecode.restore_bytecode(proj.python)
 
     with console.step("Checking the database", "Database") as step:
-        outcome = environment.prepare_database(proj)
+        outcome = project_commands.prepare_database(proj)
         if outcome is None:
             step.done_text = "Database: SQLite, created by the migrations"
         elif outcome.state == "created":
@@ -139,8 +140,8 @@ def setup(
 
     with console.step("Checking migrations", "Migrations") as step:
         since = time.time_ns()
-        if environment.migrations_pending(proj):
-            environment.migrate(proj)
+        if project_commands.migrations_pending(proj):
+            project_commands.migrate(proj)
             step.done_text = "Applied pending migrations"
             changed = True
         else:

@@ -38,10 +38,10 @@ def _server_check(name: str, setting: str, answer: services.Answer) -> Check:
 
 def _framework_answer(proj: Project, why: str) -> Check:
     """The framework's own check, for files webkit cannot read without running them."""
-    from webkit_cli import environment
+    from webkit_cli import project_commands
 
     try:
-        pending = environment.migrations_pending(proj)
+        pending = project_commands.migrations_pending(proj)
     except WebkitError as exc:
         return Check("migrations", False, f"the framework could not tell: {exc.message}", exc.hint)
     if pending:
