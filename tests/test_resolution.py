@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import in_venv, webkit
+from tests.conftest import alive, in_venv, webkit
 from webkit_cli import installers, interpreters, locks, runner, virtualenvs
 from webkit_cli import resolution as resolution_module
 from webkit_cli.errors import StepFailed
@@ -152,6 +152,56 @@ def test_a_cache_that_cannot_resolve_waits_for_the_index(tmp_path):
     assert resolution.pins("run") == ["flask==3.1.3"]
     assert resolution.from_cache == set()
     resolution.cancel()
+
+
+def stalling_uv(tmp_path: Path, stall: float) -> Path:
+    """uv's `pip compile` whose first online run stalls `stall` seconds (as one request does
+    now and then behind this machine's proxy); each online run leaves its pid in online.N."""
+    script = tmp_path / "uv"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import os, sys, pathlib, time\n"
+        f"folder = pathlib.Path({str(tmp_path)!r})\n"
+        "out = pathlib.Path(sys.argv[sys.argv.index('--output-file') + 1])\n"
+        "if '--offline' in sys.argv:\n"
+        "    out.write_text('flask==3.1.2\\n')\n"
+        "    sys.exit(0)\n"
+        "runs = len(list(folder.glob('online.*')))\n"
+        "(folder / f'online.{runs}').write_text(str(os.getpid()))\n"
+        f"if runs == 0:\n"
+        f"    time.sleep({stall})\n"
+        "out.write_text(f'flask==3.1.{3 + runs}\\n')\n"
+    )
+    script.chmod(0o755)
+    return script
+
+
+def test_an_index_that_stalls_is_asked_again_and_the_first_answer_wins(tmp_path):
+    uv = stalling_uv(tmp_path, stall=120)
+    interpreter = interpreters.Interpreter(path=sys.executable, version=(3, 11, 7))
+    resolution = Resolution(str(uv), interpreter, {"run": ["flask"]}, tmp_path)
+    try:
+        assert resolution.pins("run") == ["flask==3.1.2"]  # uv's cache, no wait
+        started = time.monotonic()
+        assert resolution.latest("run") == ["flask==3.1.4"]  # the second attempt's answer
+        assert time.monotonic() - started < 30
+        stalled = int((tmp_path / "online.0").read_text())
+        assert not alive(stalled)  # the first attempt is stopped, not left behind
+    finally:
+        resolution.cancel()
+
+
+def test_an_index_that_answers_in_time_is_asked_once(tmp_path):
+    uv = stalling_uv(tmp_path, stall=0)
+    interpreter = interpreters.Interpreter(path=sys.executable, version=(3, 11, 7))
+    resolution = Resolution(str(uv), interpreter, {"run": ["flask"]}, tmp_path)
+    try:
+        assert resolution.latest("run") == ["flask==3.1.3"]
+        time.sleep(Resolution.HEDGE_AFTER + 0.3)
+        assert resolution.latest("run") == ["flask==3.1.3"]
+        assert sorted(p.name for p in tmp_path.glob("online.*")) == ["online.0"]
+    finally:
+        resolution.cancel()
 
 
 @pytest.mark.parametrize(("pins", "status"), [("flask==3.1.3\n", 1), ("", 0)])
@@ -449,12 +499,19 @@ def test_a_failure_is_reported_by_its_last_message_with_the_lines_uv_wrapped():
 
 
 STALE_UV = """#!{python}
-# uv, with a cache that is behind the index: its offline resolution has markupsafe 3.0.2 as the
-# newest release (and so does its offline install, which the index serves here).
+# uv, with a cache that is behind the index: until an online resolution has brought it up to
+# date, its offline resolution has markupsafe 3.0.2 as the newest release (and so does its
+# offline install, which the index serves here).
 import os, re, subprocess, sys
 
 real, args = {real!r}, sys.argv[1:]
-if args[:2] == ["pip", "compile"] and "--offline" in args:
+answered = os.path.join(os.path.dirname(os.path.abspath(__file__)), "index-answered")
+if args[:2] == ["pip", "compile"] and "--offline" not in args:
+    status = subprocess.run([real, *args]).returncode
+    if status == 0:  # the cache now holds what the index said
+        open(answered, "w").close()
+    sys.exit(status)
+if args[:2] == ["pip", "compile"] and "--offline" in args and not os.path.exists(answered):
     status = subprocess.run([real, *args]).returncode
     output = args[args.index("--output-file") + 1]
     if status == 0:
