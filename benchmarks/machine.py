@@ -236,7 +236,10 @@ def conditions(ctx: Context, command: str) -> list[str]:
         "renders and creates `.venv`, installs the cache's versions if the index has not "
         "answered by then, and waits for the index's answer after the migration, catching "
         "up if it reports newer releases (the breakdown shows a catch-up step where one "
-        "happened).",
+        "happened). Now and then one request through this proxy stalls for 5 s (seen on 2026-12-03 "
+        "in one `uv pip compile` in three to twenty); a resolution still running after 1.2 s "
+        "gets a second one beside it and the first answer wins, so a stall costs about a "
+        "second instead of five.",
         f"pip configuration (applies to the manual route's pip): `{pip_config or 'none'}`; "
         f"PIP_* variables set: {', '.join(pip_env) or 'none'}. Local indexes and find-links can "
         "serve pip from disk; uv does not read pip's configuration and uses PyPI only.",
