@@ -114,3 +114,10 @@ if __name__ == "__main__":
     except Exception as exc:  # the project failed to load: say why, in one line
         traceback.print_exc()
         answer(ok=False, kind="failed", message=_reason(exc))
+    # The answer is out and the database's connections are closed: skip the interpreter's
+    # teardown of the framework's thousands of objects, a third of a second that `webkit
+    # generate` would wait for (measured on a Flask project: 0.33 s to the answer, 0.70 s to
+    # the exit).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
