@@ -498,26 +498,43 @@ def test_a_failure_is_reported_by_its_last_message_with_the_lines_uv_wrapped():
     assert runner.Result(["x"], 3, "\n  \n").tail() == "exit status 3"
 
 
-STALE_UV = """#!{python}
-# uv, with a cache that is behind the index: until an online resolution has brought it up to
-# date, its offline resolution has markupsafe 3.0.2 as the newest release (and so does its
-# offline install, which the index serves here).
+def wrapped_uv(monkeypatch, path: Path, body: str) -> None:
+    """Make webkit run, as uv, a script that wraps the real uv: `body` decides what to change,
+    with `real`, `args` and compile_giving_markupsafe() at hand."""
+    prelude = f"""#!{sys.executable}
 import os, re, subprocess, sys
 
-real, args = {real!r}, sys.argv[1:]
-answered = os.path.join(os.path.dirname(os.path.abspath(__file__)), "index-answered")
-if args[:2] == ["pip", "compile"] and "--offline" not in args:
-    status = subprocess.run([real, *args]).returncode
-    if status == 0:  # the cache now holds what the index said
-        open(answered, "w").close()
-    sys.exit(status)
-if args[:2] == ["pip", "compile"] and "--offline" in args and not os.path.exists(answered):
+real, args = {installers.uv_binary()!r}, sys.argv[1:]
+
+
+def compile_giving_markupsafe(version):
     status = subprocess.run([real, *args]).returncode
     output = args[args.index("--output-file") + 1]
     if status == 0:
         text = open(output).read()
-        open(output, "w").write(re.sub(r"(?m)^markupsafe==.*$", "markupsafe==3.0.2", text))
+        open(output, "w").write(re.sub(r"(?m)^markupsafe==.*$", "markupsafe==" + version, text))
     sys.exit(status)
+
+
+"""
+    path.write_text(prelude + body)
+    path.chmod(0o755)
+    monkeypatch.setattr(installers, "uv_binary", lambda: str(path))
+
+
+# uv, with a cache that is behind the index: until an online resolution has brought it up to
+# date, its offline resolution has markupsafe 3.0.2 as the newest release (and so does its
+# offline install, which the index serves here).
+STALE_UV = """
+answered = os.path.join(os.path.dirname(os.path.abspath(__file__)), "index-answered")
+compiling = args[:2] == ["pip", "compile"]
+if compiling and "--offline" not in args:
+    status = subprocess.run([real, *args]).returncode
+    if status == 0:  # the cache now holds what the index said
+        open(answered, "w").close()
+    sys.exit(status)
+if compiling and not os.path.exists(answered):
+    compile_giving_markupsafe("3.0.2")
 if args[:2] == ["pip", "install"] and "markupsafe==3.0.2" in args:
     args.remove("--offline")
 os.execv(real, [real, *args])
@@ -545,10 +562,7 @@ def test_a_cache_behind_the_index_is_caught_up_with_after_the_migration(
     monkeypatch.setenv("UV_CACHE_DIR", str(cache))
     assert "markupsafe==3.0.2" not in latest  # else this test proves nothing
 
-    stale = tmp_path / "stale-uv"
-    stale.write_text(STALE_UV.format(python=sys.executable, real=installers.uv_binary()))
-    stale.chmod(0o755)
-    monkeypatch.setattr(installers, "uv_binary", lambda: str(stale))
+    wrapped_uv(monkeypatch, tmp_path / "stale-uv", STALE_UV)
     result = invoke("new", "shop", "-y", "--no-git", "-o", tmp_path)
     assert result.exit_code == 0, result.output
     newest = next(pin for pin in latest if pin.startswith("markupsafe=="))
@@ -591,19 +605,11 @@ def test_with_a_warm_cache_and_no_network_new_finishes_and_says_what_it_could_no
     assert check.returncode == 0 and "(head)" in check.stdout, check.stdout + check.stderr
 
 
-PHANTOM_UV = """#!{python}
 # uv, with an index that lists to `uv pip compile` a release of markupsafe that the install is
 # then told does not exist (seen on CI with pyrate-limiter).
-import os, re, subprocess, sys
-
-real, args = {real!r}, sys.argv[1:]
+PHANTOM_UV = """
 if args[:2] == ["pip", "compile"] and "--offline" not in args:
-    status = subprocess.run([real, *args]).returncode
-    output = args[args.index("--output-file") + 1]
-    if status == 0:
-        text = open(output).read()
-        open(output, "w").write(re.sub(r"(?m)^markupsafe==.*$", "markupsafe==99.0.0", text))
-    sys.exit(status)
+    compile_giving_markupsafe("99.0.0")
 os.execv(real, [real, *args])
 """
 
@@ -614,10 +620,7 @@ def test_a_newer_release_that_will_not_install_leaves_the_project_whole_with_a_w
 ):
     cache, latest = warm_uv_cache
     monkeypatch.setenv("UV_CACHE_DIR", str(cache))
-    phantom = tmp_path / "phantom-uv"
-    phantom.write_text(PHANTOM_UV.format(python=sys.executable, real=installers.uv_binary()))
-    phantom.chmod(0o755)
-    monkeypatch.setattr(installers, "uv_binary", lambda: str(phantom))
+    wrapped_uv(monkeypatch, tmp_path / "phantom-uv", PHANTOM_UV)
     result = invoke("new", "shop", "-y", "--no-git", "-o", tmp_path)
     assert result.exit_code == 0, result.output
     assert "could not move to the newer releases the index reported" in result.output

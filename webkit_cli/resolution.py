@@ -36,7 +36,6 @@ class Resolution:
     (measured: 0.55-0.65 s, or 5.5 s); a second attempt rarely stalls too.
     """
 
-    MODES = ("online", "offline")
     HEDGE_AFTER = 1.2  # seconds: twice an online resolution's usual time here
 
     def __init__(
@@ -59,9 +58,8 @@ class Resolution:
         for name, lines in requirements.items():
             source = self._folder / f"{name}.in"
             source.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-            for mode in self.MODES:
-                if mode == "offline" or name == self._online:
-                    self._jobs[name, mode] = self._start(name, mode)
+            self._jobs[name, "offline"] = self._start(name, "offline")
+        self._jobs[self._online, "online"] = self._start(self._online, "online")
         self._latest: dict[str, list[str] | None] = {}
         self.from_cache: set[str] = set()  # the names whose `pins` were uv's cached versions
         self.failure = ""  # why an online resolution gave nothing, once `latest` has said so
@@ -96,7 +94,7 @@ class Resolution:
             if (
                 now - since >= self.HEDGE_AFTER
                 and name not in self._hedges
-                and not any(job.finished() for job, _ in self._attempts(name))
+                and not self._answered(name)
             ):
                 self._hedges[name] = self._start(name, "online", ".hedge")
 
@@ -169,8 +167,7 @@ class Resolution:
             if self.latest(self._online, timeout) is None:
                 self._latest[name] = None  # the failure is the index's: `failure` says it
                 return None
-            after = self._start(name, "offline", ".after")
-            self._jobs[name, "after"] = after
+            self._jobs[name, "after"] = self._start(name, "offline", ".after")
             pins = self._collect(name, "after", timeout)
             if pins is not None:
                 self._latest[name] = pins

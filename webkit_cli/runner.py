@@ -182,13 +182,13 @@ class Background:
             console.detail(output.rstrip())
         return Result(self.args, child.returncode, output)
 
-    def finished(self) -> bool:
-        """Whether the child has ended (or never started): `result` would not wait."""
-        return self._child is None or self._child.poll() is not None
-
     def exit_status(self) -> int | None:
         """The child's exit status once it has ended (-1: it never started), else None."""
         return -1 if self._child is None else self._child.poll()
+
+    def finished(self) -> bool:
+        """Whether the child has ended (or never started): `result` would not wait."""
+        return self.exit_status() is not None
 
     def cancel(self) -> None:
         """Kill the child if it still runs, reap it, and drop its output."""
