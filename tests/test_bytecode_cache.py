@@ -298,3 +298,22 @@ def test_a_new_projects_own_modules_are_compiled_where_it_imports_them(tmp_path)
     before = pycs(root)
     run_in(root / "shop", "import mod")
     assert pycs(root) == before  # Python took them as they are
+
+
+def test_a_restore_is_not_started_where_the_cache_holds_no_bytecode(tmp_path, monkeypatch):
+    """webkit's first project: no Python is started only to find an empty cache (the first
+    migration waits for the restore); once the cache holds bytecode, the restore runs."""
+    from webkit_cli import bytecode, runner
+
+    venv = tmp_path / "venv"
+    site_packages = site(venv / "lib" / "python3.11" / "site-packages")
+    started: list[list[str]] = []
+    monkeypatch.setattr(runner, "run", lambda argv, **_: started.append(argv))
+    monkeypatch.setenv("WEBKIT_CACHE_DIR", str(tmp_path / "cache"))
+    bytecode.restore_bytecode(venv / "bin" / "python")
+    (tmp_path / "cache" / "bytecode").mkdir(parents=True)
+    bytecode.restore_bytecode(venv / "bin" / "python")
+    assert started == []
+    script("compile", tmp_path / "cache", site_packages, "pkg")  # the cache gets entries
+    bytecode.restore_bytecode(venv / "bin" / "python")
+    assert len(started) == 1 and "restore" in started[0]
