@@ -142,6 +142,20 @@ def test_a_cache_that_cannot_resolve_gives_nothing_at_once_when_asked_not_to_wai
         resolution.cancel()
 
 
+@pytest.mark.parametrize("offline_status", [0, 2])
+def test_the_resolution_says_when_uv_s_cache_could_not_resolve(tmp_path, offline_status):
+    """Then the install takes the pins from the index at once: uv's cache lacks pages, so the
+    wheels too, and an offline attempt would only fail."""
+    uv = fake_uv(tmp_path, "flask==3.1.3\n", offline_status=offline_status)
+    interpreter = interpreters.Interpreter(path=sys.executable, version=(3, 11, 7))
+    resolution = Resolution(str(uv), interpreter, {"run": ["flask"]}, tmp_path)
+    try:
+        assert resolution.pins("run") == ["flask==3.1.3"]
+        assert resolution.cache_missed("run") == bool(offline_status)
+    finally:
+        resolution.cancel()
+
+
 def test_a_cache_that_cannot_resolve_waits_for_the_index(tmp_path):
     import threading
 
@@ -202,6 +216,104 @@ def test_an_index_that_answers_in_time_is_asked_once(tmp_path):
         assert sorted(p.name for p in tmp_path.glob("online.*")) == ["online.0"]
     finally:
         resolution.cancel()
+
+
+def refreshing_uv(tmp_path: Path, *, after: str, refresh_status: int = 0) -> Path:
+    """uv's `pip compile` as it behaves with a cache: offline, the cached versions (flask 3.1.2)
+    until an online run has brought the cache up to date, then `after`; online, flask 3.1.3 and
+    werkzeug; with --no-deps (the refresh), `refresh_status`. Each run appends its kind and
+    source to calls."""
+    script = tmp_path / "uv"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import sys, pathlib\n"
+        f"folder = pathlib.Path({str(tmp_path)!r})\n"
+        "args = sys.argv[1:]\n"
+        "kind = 'offline' if '--offline' in args else 'refresh' if '--no-deps' in args else 'online'\n"
+        "source = open(args[args.index('--output-file') - 1]).read().split()\n"
+        "with open(folder / 'calls', 'a') as calls:\n"
+        "    calls.write(kind + ' ' + ','.join(source) + '\\n')\n"
+        "out = pathlib.Path(args[args.index('--output-file') + 1])\n"
+        "fresh = folder / 'fresh'\n"
+        "if kind == 'offline':\n"
+        f"    out.write_text({after!r} if fresh.exists() else 'flask==3.1.2\\nwerkzeug==3.1.8\\n')\n"
+        "    sys.exit(0)\n"
+        f"if kind == 'refresh' and {refresh_status}:\n"
+        f"    sys.exit({refresh_status})\n"
+        "fresh.touch()\n"
+        "out.write_text('flask==3.1.3\\nwerkzeug==3.1.9\\n')\n"
+    )
+    script.chmod(0o755)
+    return script
+
+
+def _calls(tmp_path: Path) -> list[str]:
+    lines = (tmp_path / "calls").read_text().splitlines()
+    (tmp_path / "calls").unlink()
+    return [line.split()[0] for line in lines]
+
+
+def _resolve_twice(tmp_path: Path, uv: Path) -> Resolution:
+    """One resolution of {run, all} without hints (its names are kept), then a second one."""
+    interpreter = interpreters.Interpreter(path=sys.executable, version=(3, 11, 7))
+    sets = {"run": ["flask"], "all": ["flask", "pytest"]}
+    first = Resolution(str(uv), interpreter, sets, tmp_path)
+    try:
+        assert first.latest("all") == ["flask==3.1.3", "werkzeug==3.1.9"]
+    finally:
+        first.cancel()
+    assert sorted(_calls(tmp_path)) == ["offline", "offline", "online"]
+    (tmp_path / "fresh").unlink()  # the cache is behind the index again
+    return Resolution(str(uv), interpreter, sets, tmp_path)
+
+
+def test_a_second_resolution_asks_the_index_about_last_time_s_names_at_once(tmp_path):
+    uv = refreshing_uv(tmp_path, after="flask==3.1.3\nWerkzeug==3.1.9\n")
+    second = _resolve_twice(tmp_path, uv)
+    try:
+        assert second.latest("all") == ["flask==3.1.3", "Werkzeug==3.1.9"]
+        assert second.latest("run") == ["flask==3.1.3", "Werkzeug==3.1.9"]
+    finally:
+        second.cancel()
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert "refresh flask,werkzeug" in calls  # every name in one request each, no resolution
+    assert "online" not in _calls(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("after", "refresh_status"),
+    [("flask==3.1.3\nwerkzeug==3.1.9\nnew-dependency==1.0\n", 0), ("flask==3.1.3\n", 1)],
+    ids=["a-package-not-refreshed", "the-refresh-failed"],
+)
+def test_a_refresh_that_cannot_vouch_for_the_answer_gives_way_to_a_resolution(
+    tmp_path, after, refresh_status
+):
+    uv = refreshing_uv(tmp_path, after=after, refresh_status=refresh_status)
+    second = _resolve_twice(tmp_path, uv)
+    try:
+        assert second.latest("all") == ["flask==3.1.3", "werkzeug==3.1.9"]  # the online one
+    finally:
+        second.cancel()
+    assert _calls(tmp_path)[-1] == "online"
+
+
+def test_the_names_are_kept_for_the_same_uv_cache_only(tmp_path, monkeypatch):
+    uv = refreshing_uv(tmp_path, after="flask==3.1.3\nwerkzeug==3.1.9\n")
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "one"))
+    second = _resolve_twice(tmp_path, uv)
+    try:
+        assert second.latest("all") == ["flask==3.1.3", "werkzeug==3.1.9"]
+    finally:
+        second.cancel()
+    assert "refresh" in _calls(tmp_path)
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "two"))
+    interpreter = interpreters.Interpreter(path=sys.executable, version=(3, 11, 7))
+    other = Resolution(str(uv), interpreter, {"run": ["flask"]}, tmp_path)
+    try:
+        assert other.latest("run") == ["flask==3.1.3", "werkzeug==3.1.9"]
+    finally:
+        other.cancel()
+    assert "refresh" not in _calls(tmp_path)
 
 
 @pytest.mark.parametrize(("pins", "status"), [("flask==3.1.3\n", 1), ("", 0)])
@@ -302,9 +414,11 @@ def test_new_installs_the_resolved_versions_from_a_cold_cache_and_then_from_the_
     cold = webkit("--verbose", "new", "cold", "-y", "--no-git", cwd=tmp_path, env=env)
     assert cold.returncode == 0, cold.stdout + cold.stderr
     installs = _uv_installs(cold.stdout)
-    # the cache had none of the wheels: the pins were tried offline, then the index served
-    assert "--offline" in installs[0] and "flask==" in installs[0], installs
-    assert "--offline" not in installs[1] and "flask>=3.1,<4" in installs[1], installs
+    # the cache could not even resolve (so it had none of the wheels): the resolved pins came
+    # from the index at once, with no offline attempt and no resolution of the ranges again
+    assert len(installs) == 2 and not any("--offline" in line for line in installs), installs
+    assert all("flask==" in line and "flask>=" not in line for line in installs), installs
+    assert "pytest==" in installs[1], installs
 
     warm = webkit("--verbose", "new", "warm", "-y", "--no-git", cwd=tmp_path, env=env)
     assert warm.returncode == 0, warm.stdout + warm.stderr
@@ -312,6 +426,9 @@ def test_new_installs_the_resolved_versions_from_a_cold_cache_and_then_from_the_
     assert "--offline" in installs[0] and "flask==" in installs[0], installs
     assert not any("flask>=3.1,<4" in line for line in installs), installs  # no second try
     assert "pip compile" in warm.stdout
+    # the warm one asked the index about the cold one's packages at once (a refresh), and its
+    # versions, resolved from the pages that gave, are those of the cold one's resolution
+    assert "--no-deps" not in cold.stdout and "--no-deps" in warm.stdout
 
     # uv, not virtualenv, put pip into .venv (with the pins, from its cache), and no lock lists it
     assert re.search(r" pip==[0-9]", installs[0]), installs

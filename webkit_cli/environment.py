@@ -25,17 +25,18 @@ def install_runtime(
     *,
     upgrade: bool = False,
     pins: list[str] | None = None,
+    uncached: bool = False,
     seed: Sequence[str] = (),
 ) -> int:
     """Install the runtime dependencies and write requirements.lock. Returns the package count.
 
     `pins`: the exact versions resolved for these dependencies moments ago (resolution.Resolution),
-    tried from the installer's cache first. `seed`: what a .venv created without it gets too
-    (pip), and no lock file lists."""
+    tried from the installer's cache first; from the index at once where the cache could not
+    even resolve them (`uncached`). `seed`: what a .venv created without it gets too (pip), and
+    no lock file lists."""
     wanted = [*project.dependencies, *seed]
     if wanted:
-        extra = ["--upgrade"] if upgrade else []
-        installer.install(project.python, [*extra, *wanted], project.root, offline_first=pins)
+        _install(project, installer, wanted, upgrade=upgrade, pins=pins, uncached=uncached)
     runtime = installer.freeze(project.python, project.root)
     _write_runtime_lock(project, installer, runtime)
     return len(runtime)
@@ -107,20 +108,41 @@ def install_dev(
     *,
     upgrade: bool = False,
     pins: list[str] | None = None,
+    uncached: bool = False,
 ) -> int:
     """Install the dev group on top and write requirements-dev.lock. Returns the package count.
 
-    `pins`: exact versions of the runtime and dev packages together (resolution.Resolution), tried
-    from the installer's cache first."""
+    `pins`: exact versions of the runtime and dev packages together (resolution.Resolution), as
+    install_runtime takes them."""
     if project.dev_dependencies:
-        extra = ["--upgrade"] if upgrade else []
-        installer.install(
-            project.python,
-            [*extra, *project.dev_dependencies],
-            project.root,
-            offline_first=pins,
+        _install(
+            project,
+            installer,
+            project.dev_dependencies,
+            upgrade=upgrade,
+            pins=pins,
+            uncached=uncached,
         )
     return _write_dev_lock(project, installer)
+
+
+def _install(
+    project: Project,
+    installer: installers.Installer,
+    wanted: Sequence[str],
+    *,
+    upgrade: bool,
+    pins: list[str] | None,
+    uncached: bool,
+) -> None:
+    """Install `wanted`: as `pins` say, from the index at once when they are `uncached` (an
+    offline attempt would only fail, and the ranges would be resolved again); else those pins
+    from the installer's cache first, and the ranges from the index if that fails."""
+    extra = ["--upgrade"] if upgrade else []
+    if pins and uncached:
+        installer.install(project.python, [*extra, *pins], project.root)
+    else:
+        installer.install(project.python, [*extra, *wanted], project.root, offline_first=pins)
 
 
 def install_from_pyproject(
@@ -140,6 +162,7 @@ def install_dev_while_migrating(
     *,
     unfinished: list[runner.Background],
     pins: list[str] | None = None,
+    uncached: bool = False,
     template: Path | None = None,
 ) -> tuple[int, bool]:
     """Apply the migrations (they need only the runtime packages, installed by now) while the
@@ -215,7 +238,7 @@ def install_dev_while_migrating(
 
         migration = pool.submit(migrate_with_bytecode)
         try:
-            count = install_dev(project, installer, pins=pins)
+            count = install_dev(project, installer, pins=pins, uncached=uncached)
             migration.result()  # its StepFailed, if any
         except BaseException:
             stopping.set()

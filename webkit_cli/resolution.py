@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
 import shutil
 import time
 from collections.abc import Mapping, Sequence
@@ -9,6 +12,9 @@ from pathlib import Path
 
 from webkit_cli import runner
 from webkit_cli.interpreters import Interpreter
+
+# Under webkit's cache: the names of the packages each resolution gave last time (`_hints`).
+FOLDER = "resolution"
 
 
 class Resolution:
@@ -34,6 +40,16 @@ class Resolution:
     waits for it, gets a second one beside it, and the first answer wins (a hedged request).
     Behind this machine's proxy one resolution in three to twenty stalls 5 s on a single request
     (measured: 0.55-0.65 s, or 5.5 s); a second attempt rarely stalls too.
+
+    Where webkit has resolved the same requirements before (with this uv, uv cache and
+    interpreter), the last set's online resolution is two steps instead of one: a refresh, then
+    an offline resolution. The refresh (`uv pip compile --no-deps` of the names that resolution
+    gave last time, kept in webkit's cache) asks the index about every one of them at once,
+    where a resolution learns a package's dependencies before it asks about them, one level of
+    the graph after the other (measured behind this proxy: 0.43-0.51 s against 1.02-1.10 s).
+    The offline resolution then reads pages that the index gave moments ago; its answer is taken
+    only where every package in it was among those refreshed, else the set is resolved online
+    as without the names.
     """
 
     HEDGE_AFTER = 1.2  # seconds: twice an online resolution's usual time here
@@ -59,22 +75,35 @@ class Resolution:
             source = self._folder / f"{name}.in"
             source.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
             self._jobs[name, "offline"] = self._start(name, "offline")
-        self._jobs[self._online, "online"] = self._start(self._online, "online")
+        self._hints = _hints_file(uv, interpreter.path, requirements[self._online])
+        # The names whose index pages the online step brings up to date: the hints (a refresh),
+        # else, once it has answered, those of the last set's online resolution.
+        self._fresh: set[str] = _read_names(self._hints)
+        refresh = self._folder / f"{self._online}.names"
+        refresh.write_text("".join(f"{n}\n" for n in sorted(self._fresh)), encoding="utf-8")
+        mode = "refresh" if self._fresh else "online"
+        self._jobs[self._online, "online"] = self._start(self._online, mode)
         self._latest: dict[str, list[str] | None] = {}
         self.from_cache: set[str] = set()  # the names whose `pins` were uv's cached versions
         self.failure = ""  # why an online resolution gave nothing, once `latest` has said so
 
     def _start(self, name: str, mode: str, suffix: str = "") -> tuple[runner.Background, Path]:
+        """uv pip compile of the set `name`: "online", "offline", or "refresh" (online, of the
+        names in `name`.names, each alone)."""
         output = self._folder / f"{name}.{mode}{suffix}.txt"
-        if mode == "online" and not suffix:
+        if mode != "offline" and not suffix:
             self._since[name] = time.monotonic()
+        source = self._folder / f"{name}.{'names' if mode == 'refresh' else 'in'}"
         argv = [
             *(self._uv, "pip", "compile", "--quiet", "--no-header", "--no-annotate"),
-            *(["--offline"] if mode == "offline" else []),
-            *("--python", self._python, str(self._folder / f"{name}.in")),
+            *({"offline": ["--offline"], "refresh": ["--no-deps"]}.get(mode, [])),
+            *("--python", self._python, str(source)),
             *("--output-file", str(output)),
         ]
         return runner.Background(argv, cwd=self._cwd, env=runner.child_env()), output
+
+    def _refreshing(self, name: str) -> bool:
+        return name == self._online and "refresh" in self._jobs[name, "online"][1].name
 
     def _attempts(self, name: str) -> list[tuple[runner.Background, Path]]:
         """The online resolutions of the set `name`: the first, and its hedge if started."""
@@ -96,7 +125,8 @@ class Resolution:
                 and name not in self._hedges
                 and not self._answered(name)
             ):
-                self._hedges[name] = self._start(name, "online", ".hedge")
+                mode = "refresh" if self._refreshing(name) else "online"
+                self._hedges[name] = self._start(name, mode, ".hedge")
 
     def _first_answer(self, name: str, timeout: float) -> tuple[runner.Background, Path]:
         """The online attempt that ended first with success; else one that failed, or one
@@ -152,31 +182,108 @@ class Resolution:
             return None
         return self.latest(name, timeout)
 
+    def cache_missed(self, name: str) -> bool:
+        """Whether uv's cache has failed to resolve the set `name`: it lacks index pages, and
+        so the wheels too (False while it has not said)."""
+        status = self._jobs[name, "offline"][0].exit_status()
+        return status is not None and status != 0
+
     def latest(self, name: str, timeout: float = 180) -> list[str] | None:
         """The index's versions for the set `name` (waiting for them), or None on a failure.
 
         The smaller sets are not resolved online from the start, beside the last one: that would
         fetch the same index pages twice, with half a second of CPU each, while the project
-        renders and installs. Once the last set's online resolution has succeeded, uv's cache
-        holds what the index has just said about every package it needed, so an offline
-        resolution (a few milliseconds) gives the smaller set's versions from it; online only
-        where that fails (a package the larger set did not need)."""
+        renders and installs. Once the last set's online step has succeeded, uv's cache holds
+        what the index has just said about every package it needed, so an offline resolution
+        (a few milliseconds) gives the smaller set's versions from it; online only where that
+        fails (a package the larger set did not need)."""
         if name in self._latest:
             return self._latest[name]
-        if name != self._online and (name, "online") not in self._jobs:
-            if self.latest(self._online, timeout) is None:
+        deadline = time.monotonic() + timeout
+
+        def left() -> float:
+            return max(0.0, deadline - time.monotonic())
+
+        pins = None
+        if self._refreshing(name):
+            if self._collect(name, "online", left()) is not None:
+                pins = self._from_fresh_cache(name, left())
+            if pins is None:  # no refresh, or an answer that needs a page it did not refresh
+                hedge = self._hedges.pop(name, None)
+                if hedge is not None:
+                    hedge[0].cancel()
+                self._jobs[name, "online"] = self._start(name, "online")
+        elif name != self._online and (name, "online") not in self._jobs:
+            if self.latest(self._online, left()) is None:
                 self._latest[name] = None  # the failure is the index's: `failure` says it
                 return None
-            self._jobs[name, "after"] = self._start(name, "offline", ".after")
-            pins = self._collect(name, "after", timeout)
-            if pins is not None:
-                self._latest[name] = pins
-                return pins
-            self._jobs[name, "online"] = self._start(name, "online")
-        self._latest[name] = self._collect(name, "online", timeout)
-        return self._latest[name]
+            pins = self._from_fresh_cache(name, left())
+            if pins is None:
+                self._jobs[name, "online"] = self._start(name, "online")
+        if pins is None:
+            pins = self._collect(name, "online", left())
+        if name == self._online and pins is not None:
+            self._fresh |= _names(pins)
+            _write_names(self._hints, pins)
+        self._latest[name] = pins
+        return pins
+
+    def _from_fresh_cache(self, name: str, timeout: float) -> list[str] | None:
+        """An offline resolution of the set `name`, right after the online step: its pins where
+        the index gave, moments ago, the page of every package in them; else None."""
+        self._jobs[name, "after"] = self._start(name, "offline", ".after")
+        pins = self._collect(name, "after", timeout)
+        return pins if pins is not None and _names(pins) <= self._fresh else None
 
     def cancel(self) -> None:
         for job, _ in [*self._jobs.values(), *self._hedges.values()]:
             job.cancel()
         shutil.rmtree(self._folder, ignore_errors=True)
+
+
+_NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def _names(pins: Sequence[str]) -> set[str]:
+    """The packages of `name==version` lines, named as PEP 503 normalises them."""
+    return {
+        re.sub(r"[-_.]+", "-", re.split(r"[\[=<>!~;\s]", pin, maxsplit=1)[0]).lower()
+        for pin in pins
+    }
+
+
+def _hints_file(uv: str, python: Path | str, requirements: Sequence[str]) -> Path | None:
+    """Where the names that these requirements resolved to last time are kept (by this uv, with
+    this uv cache, for this interpreter); None when webkit's cache is turned off."""
+    from webkit_cli import bytecode
+
+    cache = bytecode.cache_dir()
+    if cache is None:
+        return None
+    key = "\n".join([uv, os.environ.get("UV_CACHE_DIR", ""), str(python), *requirements])
+    return cache / FOLDER / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.txt"
+
+
+def _read_names(path: Path | None) -> set[str]:
+    try:
+        text = path.read_text(encoding="utf-8") if path is not None else ""
+    except (OSError, UnicodeDecodeError):
+        return set()
+    return {line.strip() for line in text.splitlines() if _NAME.fullmatch(line.strip())}
+
+
+def _write_names(path: Path | None, pins: Sequence[str]) -> None:
+    """Keep the names for the next resolution of the same requirements: a hint, which a failure
+    to write only costs the next project its head start."""
+    if path is None:
+        return
+    text = "".join(f"{name}\n" for name in sorted(_names(pins)))
+    try:
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except (OSError, UnicodeDecodeError):
+        return

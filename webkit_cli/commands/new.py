@@ -30,6 +30,7 @@ from webkit_cli.commands._new_questions import (
     valid_name,
 )
 from webkit_cli.commands._new_resolution import (
+    EVERYTHING,
     RUNTIME,
     catch_up,
     pins_for_dev,
@@ -277,13 +278,19 @@ def _steps(
             f"Installing the dependencies with {name}", "Installed the dependencies"
         ) as step:
             pins = resolution.pins(RUNTIME) if resolution is not None else None
-            count = environment.install_runtime(proj, plan.installer, pins=pins, seed=seed)
+            uncached = resolution is not None and resolution.cache_missed(RUNTIME)
+            count = environment.install_runtime(
+                proj, plan.installer, pins=pins, uncached=uncached, seed=seed
+            )
             step.note = f"({count} packages with {name})"
         dev_pins = pins_for_dev(resolution, pins)
+        uncached = resolution is not None and resolution.cache_missed(EVERYTHING)
         if not prepare_database(plan, proj):
             plan.database_skipped = True
             with console.step("Installing the dev tools", "Installed the dev tools") as step:
-                count = environment.install_dev(proj, plan.installer, pins=dev_pins)
+                count = environment.install_dev(
+                    proj, plan.installer, pins=dev_pins, uncached=uncached
+                )
                 step.note = f"({count} packages in all)"
         else:
             with console.step(
@@ -295,6 +302,7 @@ def _steps(
                     plan.installer,
                     unfinished=unfinished,
                     pins=dev_pins,
+                    uncached=uncached,
                     template=plan.template,
                 )
                 cached = ", the migrated database from webkit's cache" if restored else ""
