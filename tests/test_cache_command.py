@@ -106,3 +106,22 @@ def test_the_images_hashed_locks_are_shown_and_removed(invoke, cache):
     assert result.exit_code == 0, result.output
     assert "1 lock file with hashes" in result.output
     assert not cache.exists()
+
+
+def test_the_resolutions_package_names_are_shown_and_removed(invoke, cache):
+    """`new` keeps, per set of requirements, the names of the packages it resolved to (the
+    index is asked about them first next time: resolution.py): info counts them, clean
+    removes them."""
+    from webkit_cli import resolution
+
+    stored = resolution._hints_file("uv", "/usr/bin/python3", ["flask>=3.1,<4"])
+    assert stored is not None and stored.is_relative_to(cache)
+    resolution._write_names(stored, ["Flask==3.1.3", "werkzeug==3.1.9"])
+    assert stored.read_text() == "flask\nwerkzeug\n"
+    shown = invoke("cache", "info")
+    assert shown.exit_code == 0, shown.output
+    assert "Package names that new's resolutions gave" in shown.output and "1 list" in shown.output
+    result = invoke("cache", "clean")
+    assert result.exit_code == 0, result.output
+    assert "1 list of package names" in result.output
+    assert not cache.exists()

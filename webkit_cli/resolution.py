@@ -70,7 +70,8 @@ class Resolution:
         self._cwd = cwd
         self._uv, self._python = uv, interpreter.path
         # Only the last (and largest) set is resolved online from the start: see `latest`.
-        self._online = list(requirements)[-1]
+        self._sets = list(requirements)
+        self._online = self._sets[-1]
         for name, lines in requirements.items():
             source = self._folder / f"{name}.in"
             source.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
@@ -207,8 +208,11 @@ class Resolution:
         pins = None
         if self._refreshing(name):
             if self._collect(name, "online", left()) is not None:
+                for each in self._sets:  # each set's resolution from the pages, side by side
+                    self._after(each)
                 pins = self._from_fresh_cache(name, left())
             if pins is None:  # no refresh, or an answer that needs a page it did not refresh
+                self._fresh = set()  # what the resolution asks about, once it has answered
                 hedge = self._hedges.pop(name, None)
                 if hedge is not None:
                     hedge[0].cancel()
@@ -231,9 +235,13 @@ class Resolution:
     def _from_fresh_cache(self, name: str, timeout: float) -> list[str] | None:
         """An offline resolution of the set `name`, right after the online step: its pins where
         the index gave, moments ago, the page of every package in them; else None."""
-        self._jobs[name, "after"] = self._start(name, "offline", ".after")
+        self._after(name)
         pins = self._collect(name, "after", timeout)
         return pins if pins is not None and _names(pins) <= self._fresh else None
+
+    def _after(self, name: str) -> None:
+        if (name, "after") not in self._jobs:
+            self._jobs[name, "after"] = self._start(name, "offline", ".after")
 
     def cancel(self) -> None:
         for job, _ in [*self._jobs.values(), *self._hedges.values()]:

@@ -1,5 +1,5 @@
-"""`webkit cache`: where webkit's cache is (bytecode, migrated databases), what it holds, and
-removing it."""
+"""`webkit cache`: where webkit's cache is (bytecode, migrated databases, hashed lock files,
+resolved package names), what it holds, and removing it."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ from webkit_cli.errors import StepFailed, UsageError
 BYTECODE = "bytecode"
 SCHEMA = schema_cache.FOLDER
 HASHED_LOCKS = "hashed-locks"  # deploy-config's (webkit_cli/deploy/hashes.py: CACHE_FOLDER)
+# `new`'s hints: the packages that each set of requirements resolved to last time
+# (webkit_cli/resolution.py: FOLDER)
+RESOLUTIONS = "resolution"
 
 
 def _folder() -> Path:
@@ -79,14 +82,16 @@ def cache_dir() -> None:
 @cache.command()
 def info() -> None:
     """Show the cache folder and what it holds: bytecode per Python version, migrated databases
-    per template, and the image's lock files with hashes."""
+    per template, the image's lock files with hashes, and the package names of new's last
+    resolutions."""
     folder = _folder()
     console.info(f"Cache: {console.escape(str(folder))}")
     root = folder / BYTECODE
     pythons = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
     databases = schema_cache.entries(folder / SCHEMA)
     locks = sorted((folder / HASHED_LOCKS).glob("*.txt"))
-    if not pythons and not databases and not locks:
+    hints = sorted((folder / RESOLUTIONS).glob("*.txt"))
+    if not pythons and not databases and not locks and not hints:
         console.info("Empty.")
         return
     total_files = total_size = 0
@@ -119,10 +124,19 @@ def info() -> None:
         console.info(
             f"Lock files with hashes (deploy-config's image): {_locks(len(locks))}, {_amount(size)}"
         )
+    if hints:
+        console.info(
+            f"Package names that new's resolutions gave (asked about first next time): "
+            f"{_lists(len(hints))}"
+        )
 
 
 def _locks(count: int) -> str:
     return f"{count} lock file" + ("" if count == 1 else "s")
+
+
+def _lists(count: int) -> str:
+    return f"{count} list" + ("" if count == 1 else "s")
 
 
 def _remove(folder: Path, name: str) -> None:
@@ -142,7 +156,8 @@ def _remove(folder: Path, name: str) -> None:
 
 @cache.command()
 def clean() -> None:
-    """Remove the cached bytecode and databases (what webkit wrote there, and nothing else)."""
+    """Remove the cached bytecode, databases, lock files and package names (what webkit wrote
+    there, and nothing else)."""
     folder = _folder()
     removed = []
     if (folder / BYTECODE).exists():
@@ -159,6 +174,10 @@ def clean() -> None:
         size = _size(folder / HASHED_LOCKS)[1]
         _remove(folder, HASHED_LOCKS)
         removed.append(f"{_locks(count)} with hashes ({_amount(size)})")
+    if (folder / RESOLUTIONS).exists():
+        count = len(list((folder / RESOLUTIONS).glob("*.txt")))
+        _remove(folder, RESOLUTIONS)
+        removed.append(f"{_lists(count)} of package names")
     if not removed:
         console.success(f"Nothing to remove in {console.escape(str(folder))}")
         return
