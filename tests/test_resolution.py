@@ -390,6 +390,25 @@ def test_a_cache_miss_installs_the_ranges_from_the_index(recorded, tmp_path):
     assert (python.parent.parent / virtualenvs.INCOMPLETE_MARKER).exists()
 
 
+def test_pins_the_cache_lacks_come_from_the_index_and_the_ranges_if_that_fails(recorded, tmp_path):
+    """A cold cache: no offline attempt. An index that lists a release to the resolution and,
+    moments later, not to the install (seen on CI) still gets the ranges tried."""
+    python, calls, outcomes = recorded
+    outcomes[:] = [0]
+    uv = installers.UvInstaller("uv")
+    uv.install(
+        python, ["flask>=3.1,<4"], tmp_path, offline_first=["flask==3.1.3"], cache_lacks=True
+    )
+    assert calls == [["uv", "pip", "install", "--python", str(python), "flask==3.1.3"]]
+    calls.clear()
+    outcomes[:] = [1, 0]
+    uv.install(
+        python, ["flask>=3.1,<4"], tmp_path, offline_first=["flask==3.1.3"], cache_lacks=True
+    )
+    assert calls[1] == ["uv", "pip", "install", "--python", str(python), "flask>=3.1,<4"]
+    assert not (python.parent.parent / virtualenvs.INCOMPLETE_MARKER).exists()
+
+
 def test_pip_has_no_offline_attempt(recorded, tmp_path):
     python, calls, outcomes = recorded
     outcomes[:] = [0]

@@ -135,14 +135,17 @@ def _install(
     pins: list[str] | None,
     uncached: bool,
 ) -> None:
-    """Install `wanted`: as `pins` say, from the index at once when they are `uncached` (an
-    offline attempt would only fail, and the ranges would be resolved again); else those pins
-    from the installer's cache first, and the ranges from the index if that fails."""
+    """Install `wanted`: as `pins` say first, from the installer's cache, or from the index
+    where they are `uncached` (an offline attempt would only fail); the ranges from the index
+    if that fails."""
     extra = ["--upgrade"] if upgrade else []
-    if pins and uncached:
-        installer.install(project.python, [*extra, *pins], project.root)
-    else:
-        installer.install(project.python, [*extra, *wanted], project.root, offline_first=pins)
+    installer.install(
+        project.python,
+        [*extra, *wanted],
+        project.root,
+        offline_first=pins,
+        cache_lacks=uncached,
+    )
 
 
 def install_from_pyproject(

@@ -85,9 +85,12 @@ class Installer(ABC):
         cwd: Path,
         *,
         offline_first: Sequence[str] | None = None,
+        cache_lacks: bool = False,
     ) -> None:
         """Install `args`. With `offline_first`, those exact pins are tried first from the
-        installer's cache alone, and `args` from the index only if that fails."""
+        installer's cache alone (from the index when the cache is known to lack them,
+        `cache_lacks`: an offline attempt would only fail), and `args` from the index only if
+        that fails."""
         unfinished = python.parent.parent / INCOMPLETE_MARKER
         if unfinished.exists():  # a caller that does not recreate the .venv: refuse, never guess
             raise StepFailed(
@@ -96,11 +99,17 @@ class Installer(ABC):
             )
         with contextlib.suppress(OSError):
             unfinished.touch()
-        offline = self.offline_argv(python, offline_first) if offline_first else None
+        first = None
+        if offline_first:
+            first = (
+                self.install_argv(python, offline_first)
+                if cache_lacks
+                else self.offline_argv(python, offline_first)
+            )
         result = None
-        if offline is not None:
-            # uv fetches every file before it installs any: a cache miss installs nothing
-            result = runner.run(offline, cwd=cwd, env=runner.child_env())
+        if first is not None:
+            # uv fetches every file before it installs any: a failure installs nothing
+            result = runner.run(first, cwd=cwd, env=runner.child_env())
         if result is None or not result.ok:
             result = runner.run(self.install_argv(python, args), cwd=cwd, env=runner.child_env())
         if result.ok:
