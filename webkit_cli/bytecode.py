@@ -11,6 +11,8 @@ from webkit_cli import runner
 from webkit_cli.virtualenvs import site_packages
 
 _BYTECODE_CACHE = Path(__file__).with_name("bytecode_cache.py")
+# The folder under webkit's cache that holds the bytecode (bytecode_cache.Cache names it so too).
+FOLDER = "bytecode"
 
 
 def cache_dir() -> Path | None:
@@ -53,7 +55,7 @@ def restore_bytecode(python: Path) -> None:
     the first migration waits for."""
     cache = cache_dir()
     try:
-        empty = cache is None or not any((cache / "bytecode").iterdir())
+        empty = cache is None or not any((cache / FOLDER).iterdir())
     except OSError:  # no such folder yet
         empty = True
     if not empty:

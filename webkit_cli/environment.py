@@ -25,18 +25,18 @@ def install_runtime(
     *,
     upgrade: bool = False,
     pins: list[str] | None = None,
-    uncached: bool = False,
+    cache_lacks: bool = False,
     seed: Sequence[str] = (),
 ) -> int:
     """Install the runtime dependencies and write requirements.lock. Returns the package count.
 
     `pins`: the exact versions resolved for these dependencies moments ago (resolution.Resolution),
-    tried from the installer's cache first; from the index at once where the cache could not
-    even resolve them (`uncached`). `seed`: what a .venv created without it gets too (pip), and
+    tried from the installer's cache first; from the index at once where the cache lacks them
+    (`cache_lacks`: it could not even resolve them). `seed`: what a .venv created without it gets too (pip), and
     no lock file lists."""
     wanted = [*project.dependencies, *seed]
     if wanted:
-        _install(project, installer, wanted, upgrade=upgrade, pins=pins, uncached=uncached)
+        _install(project, installer, wanted, upgrade=upgrade, pins=pins, cache_lacks=cache_lacks)
     runtime = installer.freeze(project.python, project.root)
     _write_runtime_lock(project, installer, runtime)
     return len(runtime)
@@ -108,7 +108,7 @@ def install_dev(
     *,
     upgrade: bool = False,
     pins: list[str] | None = None,
-    uncached: bool = False,
+    cache_lacks: bool = False,
 ) -> int:
     """Install the dev group on top and write requirements-dev.lock. Returns the package count.
 
@@ -121,7 +121,7 @@ def install_dev(
             project.dev_dependencies,
             upgrade=upgrade,
             pins=pins,
-            uncached=uncached,
+            cache_lacks=cache_lacks,
         )
     return _write_dev_lock(project, installer)
 
@@ -133,10 +133,10 @@ def _install(
     *,
     upgrade: bool,
     pins: list[str] | None,
-    uncached: bool,
+    cache_lacks: bool,
 ) -> None:
     """Install `wanted`: as `pins` say first, from the installer's cache, or from the index
-    where they are `uncached` (an offline attempt would only fail); the ranges from the index
+    where the cache lacks them (an offline attempt would only fail); the ranges from the index
     if that fails."""
     extra = ["--upgrade"] if upgrade else []
     installer.install(
@@ -144,7 +144,7 @@ def _install(
         [*extra, *wanted],
         project.root,
         offline_first=pins,
-        cache_lacks=uncached,
+        cache_lacks=cache_lacks,
     )
 
 
@@ -165,7 +165,7 @@ def install_dev_while_migrating(
     *,
     unfinished: list[runner.Background],
     pins: list[str] | None = None,
-    uncached: bool = False,
+    cache_lacks: bool = False,
     template: Path | None = None,
 ) -> tuple[int, bool]:
     """Apply the migrations (they need only the runtime packages, installed by now) while the
@@ -241,7 +241,7 @@ def install_dev_while_migrating(
 
         migration = pool.submit(migrate_with_bytecode)
         try:
-            count = install_dev(project, installer, pins=pins, uncached=uncached)
+            count = install_dev(project, installer, pins=pins, cache_lacks=cache_lacks)
             migration.result()  # its StepFailed, if any
         except BaseException:
             stopping.set()

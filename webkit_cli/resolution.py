@@ -13,7 +13,8 @@ from pathlib import Path
 from webkit_cli import runner
 from webkit_cli.interpreters import Interpreter
 
-# Under webkit's cache: the names of the packages each resolution gave last time (`_hints`).
+# Under webkit's cache: the names of the packages each resolution gave last time
+# (`_hints_file`).
 FOLDER = "resolution"
 
 
@@ -77,12 +78,15 @@ class Resolution:
             source.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
             self._jobs[name, "offline"] = self._start(name, "offline")
         self._hints = _hints_file(uv, interpreter.path, requirements[self._online])
+        self._hinted = _read_names(self._hints)
         # The names whose index pages the online step brings up to date: the hints (a refresh),
         # else, once it has answered, those of the last set's online resolution.
-        self._fresh: set[str] = _read_names(self._hints)
-        refresh = self._folder / f"{self._online}.names"
-        refresh.write_text("".join(f"{n}\n" for n in sorted(self._fresh)), encoding="utf-8")
-        mode = "refresh" if self._fresh else "online"
+        self._fresh = set(self._hinted)
+        self._refreshing = bool(self._hinted)  # until the refresh gives way to a resolution
+        if self._refreshing:
+            names = "".join(f"{n}\n" for n in sorted(self._hinted))
+            (self._folder / f"{self._online}.names").write_text(names, encoding="utf-8")
+        mode = "refresh" if self._refreshing else "online"
         self._jobs[self._online, "online"] = self._start(self._online, mode)
         self._latest: dict[str, list[str] | None] = {}
         self.from_cache: set[str] = set()  # the names whose `pins` were uv's cached versions
@@ -102,9 +106,6 @@ class Resolution:
             *("--output-file", str(output)),
         ]
         return runner.Background(argv, cwd=self._cwd, env=runner.child_env()), output
-
-    def _refreshing(self, name: str) -> bool:
-        return name == self._online and "refresh" in self._jobs[name, "online"][1].name
 
     def _attempts(self, name: str) -> list[tuple[runner.Background, Path]]:
         """The online resolutions of the set `name`: the first, and its hedge if started."""
@@ -126,7 +127,7 @@ class Resolution:
                 and name not in self._hedges
                 and not self._answered(name)
             ):
-                mode = "refresh" if self._refreshing(name) else "online"
+                mode = "refresh" if name == self._online and self._refreshing else "online"
                 self._hedges[name] = self._start(name, mode, ".hedge")
 
     def _first_answer(self, name: str, timeout: float) -> tuple[runner.Background, Path]:
@@ -206,12 +207,13 @@ class Resolution:
             return max(0.0, deadline - time.monotonic())
 
         pins = None
-        if self._refreshing(name):
+        if name == self._online and self._refreshing:
             if self._collect(name, "online", left()) is not None:
                 for each in self._sets:  # each set's resolution from the pages, side by side
                     self._after(each)
                 pins = self._from_fresh_cache(name, left())
             if pins is None:  # no refresh, or an answer that needs a page it did not refresh
+                self._refreshing = False
                 self._fresh = set()  # what the resolution asks about, once it has answered
                 hedge = self._hedges.pop(name, None)
                 if hedge is not None:
@@ -228,7 +230,8 @@ class Resolution:
             pins = self._collect(name, "online", left())
         if name == self._online and pins is not None:
             self._fresh |= _names(pins)
-            _write_names(self._hints, pins)
+            if _names(pins) != self._hinted:
+                _write_names(self._hints, pins)
         self._latest[name] = pins
         return pins
 
@@ -287,11 +290,9 @@ def _write_names(path: Path | None, pins: Sequence[str]) -> None:
         return
     text = "".join(f"{name}\n" for name in sorted(_names(pins)))
     try:
-        if path.is_file() and path.read_text(encoding="utf-8") == text:
-            return
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
         partial.write_text(text, encoding="utf-8")
         os.replace(partial, path)
-    except (OSError, UnicodeDecodeError):
+    except OSError:
         return

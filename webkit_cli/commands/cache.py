@@ -17,7 +17,7 @@ from webkit_cli.errors import StepFailed, UsageError
 # projects' own Pythons, names it so too; schema_cache.py the migrated databases); `clean`
 # removes these and nothing else, so a WEBKIT_CACHE_DIR pointed at a folder of other files
 # loses none of them.
-BYTECODE = "bytecode"
+BYTECODE = bytecode.FOLDER
 SCHEMA = schema_cache.FOLDER
 HASHED_LOCKS = "hashed-locks"  # deploy-config's (webkit_cli/deploy/hashes.py: CACHE_FOLDER)
 # `new`'s hints: the packages that each set of requirements resolved to last time

@@ -278,18 +278,18 @@ def _steps(
             f"Installing the dependencies with {name}", "Installed the dependencies"
         ) as step:
             pins = resolution.pins(RUNTIME) if resolution is not None else None
-            uncached = resolution is not None and resolution.cache_missed(RUNTIME)
+            cache_lacks = resolution is not None and resolution.cache_missed(RUNTIME)
             count = environment.install_runtime(
-                proj, plan.installer, pins=pins, uncached=uncached, seed=seed
+                proj, plan.installer, pins=pins, cache_lacks=cache_lacks, seed=seed
             )
             step.note = f"({count} packages with {name})"
         dev_pins = pins_for_dev(resolution, pins)
-        uncached = resolution is not None and resolution.cache_missed(EVERYTHING)
+        cache_lacks = resolution is not None and resolution.cache_missed(EVERYTHING)
         if not prepare_database(plan, proj):
             plan.database_skipped = True
             with console.step("Installing the dev tools", "Installed the dev tools") as step:
                 count = environment.install_dev(
-                    proj, plan.installer, pins=dev_pins, uncached=uncached
+                    proj, plan.installer, pins=dev_pins, cache_lacks=cache_lacks
                 )
                 step.note = f"({count} packages in all)"
         else:
@@ -302,7 +302,7 @@ def _steps(
                     plan.installer,
                     unfinished=unfinished,
                     pins=dev_pins,
-                    uncached=uncached,
+                    cache_lacks=cache_lacks,
                     template=plan.template,
                 )
                 cached = ", the migrated database from webkit's cache" if restored else ""
