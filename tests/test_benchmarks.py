@@ -75,6 +75,12 @@ def test_webkit_step_times_are_read_from_its_output(tmp_path: Path):
             "git": 0.038,
         }
     )
+    log.write_text(  # uv's cache and the schema cache had it all: one install
+        "✓ Installed the dependencies and the dev tools (63 packages with uv, the migrated "
+        "database from webkit's cache) (512 ms)\n",
+        encoding="utf-8",
+    )
+    assert webkit_steps(log) == pytest.approx({"install all at once": 0.512})
 
 
 def test_a_kernel_that_pages_out_idle_page_cache_is_named_in_the_conditions(tmp_path: Path):

@@ -153,10 +153,15 @@ def test_a_cached_database_is_the_one_the_migration_makes(
     assert CACHED not in migrating, f"{case}: served another case's database"
     cached = new(tmp_path / "second", "shop", framework, cache, *options)
     assert CACHED in cached, cached
+    # uv's cache had every package: one install, with no migration to wait for
+    assert "Installed the dependencies and the dev tools" in cached, cached
 
     first, root = tmp_path / "first" / "shop", tmp_path / "second" / "shop"
-    # The same files as the project that migrated (the database's name and mode included).
+    # The same files as the project that migrated (the database's name and mode included),
+    # and the same lock files, though one install wrote both.
     assert files(root) == files(first)
+    for lock in ("requirements.lock", "requirements-dev.lock"):
+        assert (root / lock).read_text() == (first / lock).read_text(), lock
     proj = projects.load(root)
     database = schema_cache.sqlite_database(proj)
     assert database is not None and database.is_file()

@@ -369,3 +369,161 @@ def test_a_project_installed_by_pip_gets_a_database_but_stores_none(tmp_path, ca
     assert run(make_project(tmp_path / "b"), uv, unfinished=[], template=tpl) == (7, False)
     assert run(make_project(tmp_path / "c"), pip, unfinished=[], template=tpl) == (7, True)
     assert len(migrated) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# One install where the database comes from the cache (environment.install_at_once)
+
+RUNTIME_PINS = ["flask==3.1.3", "pip==26.3", "sqlalchemy==2.1.9"]
+EVERYTHING_PINS = [*RUNTIME_PINS, "pytest==9.0.1", "ruff==0.15.0"]
+
+
+class CachedUv(installers.UvInstaller):
+    """uv whose cache holds `have`: an offline install of pins it lacks installs nothing and
+    fails; else each package gets its metadata in site-packages, and freeze lists them."""
+
+    def __init__(self, site: Path, have: set[str]):
+        super().__init__("uv")
+        self.site, self.have, self.runs = site, have, []
+
+    def offline_argv(self, python, args):
+        return ["uv-offline", *args]
+
+    def freeze(self, python, cwd):
+        found = sorted(p.name.removesuffix(".dist-info") for p in self.site.glob("*.dist-info"))
+        return [line.replace("-", "==", 1) for line in found if not line.startswith("pip-")]
+
+
+@pytest.fixture
+def cached_uv(monkeypatch):
+    from webkit_cli import runner
+
+    real_run = runner.run
+
+    def make(proj: project.Project, have: set[str]) -> CachedUv:
+        site = proj.venv / "lib" / "python3.11" / "site-packages"
+        site.mkdir(parents=True, exist_ok=True)
+        uv = CachedUv(site, have)
+
+        def run(argv, **kwargs):
+            if argv[0] != "uv-offline":
+                return real_run(argv, **kwargs)
+            uv.runs.append(list(argv))
+            pins = argv[1:]
+            if not set(pins) <= uv.have:
+                return runner.Result(list(argv), 2, "error: not in the cache (offline)")
+            for pin in pins:
+                (site / (pin.replace("==", "-") + ".dist-info")).mkdir()
+            return runner.Result(list(argv), 0, "")
+
+        monkeypatch.setattr(runner, "run", run)
+        return uv
+
+    return make
+
+
+def test_with_the_database_cached_new_installs_everything_at_once(
+    tmp_path, cache, monkeypatch, cached_uv
+):
+    """One install of the runtime and dev packages, the lock files that two installs would
+    have written (requirements.lock: the runtime packages alone, pip aside), the database from
+    the cache and no migration."""
+    from webkit_cli import bytecode
+
+    tpl = template(tmp_path)
+    runtime_lock = "".join(f"{p}\n" for p in RUNTIME_PINS if not p.startswith("pip"))
+    stored(tmp_path, make_project(tmp_path / "a", lock=runtime_lock), tpl)
+    migrated = []
+    monkeypatch.setattr(environment, "migrate", migrated.append)
+    for name in ("restore_bytecode", "compile_bytecode", "compile_project"):
+        monkeypatch.setattr(bytecode, name, lambda *args: None)
+    proj = make_project(tmp_path / "b", lock="")
+    (proj.root / "requirements.lock").unlink()  # `new` writes it: here, at once
+    uv = cached_uv(proj, set(EVERYTHING_PINS))
+
+    entry = environment.cached_database(proj, uv, RUNTIME_PINS, tpl)
+    assert entry is not None
+    outcome = environment.install_at_once(
+        proj,
+        uv,
+        runtime=RUNTIME_PINS,
+        everything=EVERYTHING_PINS,
+        entry=entry,
+        template=tpl,
+        unfinished=[],
+    )
+    assert outcome == (4, True)
+    assert uv.runs == [["uv-offline", *EVERYTHING_PINS]]
+    assert migrated == []
+    assert schema(schema_cache.sqlite_database(proj))  # the cached database, tables and all
+    from webkit_cli import locks
+
+    assert locks.read_lock(proj.lock_file) == ["flask==3.1.3", "sqlalchemy==2.1.9"]
+    assert locks.read_lock(proj.dev_lock_file) == [
+        "flask==3.1.3",
+        "pytest==9.0.1",
+        "ruff==0.15.0",
+        "sqlalchemy==2.1.9",
+    ]
+    assert not (proj.venv / ".webkit-install-incomplete").exists()
+
+
+def test_no_one_install_without_the_database_in_the_cache_or_with_pip(tmp_path, cache):
+    tpl = template(tmp_path)
+    proj = make_project(tmp_path / "a")
+    uv = installers.UvInstaller("uv")
+    assert environment.cached_database(proj, uv, RUNTIME_PINS, tpl) is None  # not stored yet
+    stored(tmp_path, make_project(tmp_path / "b"), tpl)
+    runtime = ["flask==3.1.3", "sqlalchemy==2.1.9"]
+    assert environment.cached_database(proj, uv, runtime, tpl) is not None
+    assert environment.cached_database(proj, uv, ["flask==3.1.2", "sqlalchemy==2.1.9"], tpl) is None
+    assert environment.cached_database(proj, installers.PipInstaller(), runtime, tpl) is None
+
+
+def test_a_package_missing_from_uv_s_cache_installs_nothing_and_leaves_it_to_two_steps(
+    tmp_path, cache, cached_uv
+):
+    """uv's cache resolved (it has the index's pages) but lacks a wheel: nothing installed,
+    no lock file, no database, no marker of a torn install; the caller installs in two steps."""
+    tpl = template(tmp_path)
+    stored(tmp_path, make_project(tmp_path / "a"), tpl)
+    proj = make_project(tmp_path / "b")
+    (proj.root / "requirements.lock").unlink()
+    uv = cached_uv(proj, set(EVERYTHING_PINS) - {"ruff==0.15.0"})
+    runtime = ["flask==3.1.3", "sqlalchemy==2.1.9"]
+    entry = environment.cached_database(proj, uv, runtime, tpl)
+    outcome = environment.install_at_once(
+        proj,
+        uv,
+        runtime=runtime,
+        everything=EVERYTHING_PINS,
+        entry=entry,
+        template=tpl,
+        unfinished=[],
+    )
+    assert outcome is None
+    assert list(uv.site.iterdir()) == []
+    assert sorted(p.name for p in proj.root.iterdir()) == [".venv"]
+    assert not (proj.venv / ".webkit-install-incomplete").exists()
+
+
+def test_an_offline_install_that_fails_halfway_is_an_error_and_marks_the_venv(
+    tmp_path, monkeypatch
+):
+    """A failure after uv began to install (a full disk, say) is no cache miss: the install
+    fails, and the .venv stays marked for `webkit setup` to recreate."""
+    from webkit_cli import runner
+    from webkit_cli.errors import StepFailed
+
+    python = tmp_path / ".venv" / "bin" / "python"
+    site = tmp_path / ".venv" / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+
+    def run(argv, **kwargs):
+        (site / "flask-3.1.3.dist-info").mkdir()
+        return runner.Result(list(argv), 2, "error: No space left on device (os error 28)")
+
+    monkeypatch.setattr(runner, "run", run)
+    with pytest.raises(StepFailed, match="No space left"):
+        installers.UvInstaller("uv").install_offline(python, ["flask==3.1.3"], tmp_path)
+    assert (tmp_path / ".venv" / ".webkit-install-incomplete").exists()

@@ -46,9 +46,13 @@ def _write_runtime_lock(project: Project, installer: installers.Installer, pins:
     locks.write_lock(project.lock_file, pins, installer.name, "Runtime dependencies")
 
 
-def _write_dev_lock(project: Project, installer: installers.Installer) -> int:
-    """requirements-dev.lock: what .venv holds now. Returns the package count."""
-    everything = installer.freeze(project.python, project.root)
+def _write_dev_lock(
+    project: Project, installer: installers.Installer, everything: list[str] | None = None
+) -> int:
+    """requirements-dev.lock: what .venv holds now (`everything`, where the caller has just
+    listed it). Returns the package count."""
+    if everything is None:
+        everything = installer.freeze(project.python, project.root)
     locks.write_lock(
         project.dev_lock_file, everything, installer.name, "Runtime and development dependencies"
     )
@@ -192,62 +196,135 @@ def install_dev_while_migrating(
     --upgrade, uv and pip keep installed versions that satisfy the dev group's requirements.
     """
     import threading
-    import time
     from concurrent.futures import ThreadPoolExecutor
 
-    from webkit_cli import schema_cache
-
-    use_cache = not installer.compiles_bytecode
     stopping = threading.Event()  # set before what runs is stopped: start nothing after it
-    restored = False
-
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="new") as pool:
-
-        def migrate_with_bytecode() -> None:
-            nonlocal restored
-            # The project's own modules compile on the other core meanwhile (not waited for:
-            # what it has not done yet, the migration does).
-            pool.submit(bytecode.compile_project, project.python, project.root)
-            # Cache hits only, before the migration starts: about 0.1 to 0.3 s for a Flask
-            # project, where compiling on the fly costs seconds. Without a migration (its
-            # database from the schema cache), what the app's next start imports (the server,
-            # the tests) gets it all the same. Started first: the schema cache's look-up runs
-            # meanwhile.
-            restoring = (
-                pool.submit(bytecode.restore_bytecode, project.python) if use_cache else None
-            )
-            entry = schema_cache.lookup(project, template) if template is not None else None
-            if entry is not None and not stopping.is_set() and entry.restore():
-                restored = True
-                return  # the pool's end waits for the bytecode
-            if restoring is not None:
-                restoring.result()
-                if stopping.is_set():
-                    return
-                pool.submit(bytecode.compile_bytecode, project.python, project.framework.precompile)
-            if stopping.is_set():
-                return
-            since = time.time_ns()
-            migrate(project)
-            # Kept where the bytecode of what the migration imported goes to webkit's cache
-            # too (uv): a project that later gets this database instead of a migration gets
-            # that bytecode from the cache as it would have. pip compiles all as it installs.
-            if entry is not None and use_cache and not stopping.is_set():
-                entry.store()
-            if use_cache and not stopping.is_set():
-                job = bytecode.start_saving_bytecode(project.python, since)
-                if job is not None:
-                    unfinished.append(job)
-
-        migration = pool.submit(migrate_with_bytecode)
+        migration = pool.submit(
+            _first_migration, project, installer, template, pool, stopping, unfinished
+        )
         try:
             count = install_dev(project, installer, pins=pins, cache_lacks=cache_lacks)
-            migration.result()  # its StepFailed, if any
+            restored = migration.result()  # its StepFailed, if any
         except BaseException:
             stopping.set()
             runner.stop_children()  # Ctrl-C or a failure: what still runs stops too
             raise
     return count, restored
+
+
+def cached_database(
+    project: Project, installer: installers.Installer, runtime: list[str], template: Path
+):
+    """The schema cache's entry for the first migration of `project` (rendered from `template`
+    moments ago, its .venv made and empty) once it has the runtime versions `runtime`; None
+    where the cache does not hold it, or does not apply. Never for pip: see
+    test_a_project_installed_by_pip_gets_a_database_but_stores_none."""
+    from webkit_cli import schema_cache
+
+    if installer.compiles_bytecode:
+        return None
+    entry = schema_cache.lookup(project, template, lock=runtime)
+    return entry if entry is not None and entry.present() else None
+
+
+def install_at_once(
+    project: Project,
+    installer: installers.Installer,
+    *,
+    runtime: list[str],
+    everything: list[str],
+    entry,
+    template: Path,
+    unfinished: list[runner.Background],
+) -> tuple[int, bool] | None:
+    """`webkit new` where uv's cache holds every package of the resolution and webkit's schema
+    cache the database their first migration makes (`entry`, from cached_database): the
+    runtime and dev packages in one install from uv's cache (`everything`: their exact
+    versions; `runtime`: those of the runtime set), as no migration waits for the runtime ones
+    alone, then the lock files and the database. Returns the package count, and whether the
+    database came from the schema cache (else, an entry found corrupt, the migration ran);
+    None where uv's cache lacks a package after all, with nothing installed (the caller
+    installs in two steps, migrating between them).
+
+    The lock files are those of the two steps: requirements.lock lists the runtime packages
+    as a freeze after their own install would (`everything` keeps each of their versions: the
+    resolution checked)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not installer.install_offline(project.python, everything, project.root):
+        return None
+    installed = installer.freeze(project.python, project.root)
+    wanted = locks.pin_versions(runtime)
+    runtime_lock = [pin for pin in installed if locks.pin_name(pin) in wanted]
+    _write_runtime_lock(project, installer, runtime_lock)
+    count = _write_dev_lock(project, installer, installed)
+    if locks.pin_versions(runtime_lock) != wanted:  # not what the entry was looked up for
+        entry = None
+    stopping = threading.Event()
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="new") as pool:
+        try:
+            restored = _first_migration(
+                project, installer, template, pool, stopping, unfinished, entry
+            )
+        except BaseException:
+            stopping.set()
+            runner.stop_children()  # Ctrl-C or a failure: what still runs stops too
+            raise
+    return count, restored
+
+
+def _first_migration(
+    project: Project,
+    installer: installers.Installer,
+    template: Path | None,
+    pool,
+    stopping,
+    unfinished: list[runner.Background],
+    entry=None,
+) -> bool:
+    """The first migration of a project whose runtime packages are installed, with the bytecode
+    webkit's cache holds for them, as install_dev_while_migrating describes; `pool` runs what
+    goes on beside it (its end waits for that), and once `stopping` is set nothing more starts.
+    `entry`: the schema cache's entry, where the caller has looked it up. Returns whether the
+    database came from the schema cache."""
+    import time
+
+    from webkit_cli import schema_cache
+
+    use_cache = not installer.compiles_bytecode
+    # The project's own modules compile on the other core meanwhile (not waited for: what it
+    # has not done yet, the migration does).
+    pool.submit(bytecode.compile_project, project.python, project.root)
+    # Cache hits only, before the migration starts: about 0.1 to 0.3 s for a Flask project,
+    # where compiling on the fly costs seconds. Without a migration (its database from the
+    # schema cache), what the app's next start imports (the server, the tests) gets it all the
+    # same. Started first: the schema cache's look-up runs meanwhile.
+    restoring = pool.submit(bytecode.restore_bytecode, project.python) if use_cache else None
+    if entry is None and template is not None:
+        entry = schema_cache.lookup(project, template)
+    if entry is not None and not stopping.is_set() and entry.restore():
+        return True  # the pool's end waits for the bytecode
+    if restoring is not None:
+        restoring.result()
+        if stopping.is_set():
+            return False
+        pool.submit(bytecode.compile_bytecode, project.python, project.framework.precompile)
+    if stopping.is_set():
+        return False
+    since = time.time_ns()
+    migrate(project)
+    # Kept where the bytecode of what the migration imported goes to webkit's cache too (uv):
+    # a project that later gets this database instead of a migration gets that bytecode from
+    # the cache as it would have. pip compiles all as it installs.
+    if entry is not None and use_cache and not stopping.is_set():
+        entry.store()
+    if use_cache and not stopping.is_set():
+        job = bytecode.start_saving_bytecode(project.python, since)
+        if job is not None:
+            unfinished.append(job)
+    return False
 
 
 def install_from_lock(project: Project, installer: installers.Installer) -> bool:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from webkit_cli import console, runner
 from webkit_cli.errors import StepFailed, UsageError
 from webkit_cli.locks import NOT_LOCKED
-from webkit_cli.virtualenvs import INCOMPLETE_MARKER
+from webkit_cli.virtualenvs import INCOMPLETE_MARKER, site_packages
 
 if TYPE_CHECKING:
     from webkit_cli.interpreters import Interpreter
@@ -91,14 +91,7 @@ class Installer(ABC):
         installer's cache alone (from the index when the cache is known to lack them,
         `cache_lacks`: an offline attempt would only fail), and `args` from the index only if
         that fails."""
-        unfinished = python.parent.parent / INCOMPLETE_MARKER
-        if unfinished.exists():  # a caller that does not recreate the .venv: refuse, never guess
-            raise StepFailed(
-                "an earlier install into .venv did not finish, so its packages cannot be trusted",
-                "run `webkit setup`: it recreates .venv and installs the lock file",
-            )
-        with contextlib.suppress(OSError):
-            unfinished.touch()
+        unfinished = self._starting(python)
         first = None
         if offline_first:
             first = (
@@ -116,14 +109,51 @@ class Installer(ABC):
             with contextlib.suppress(OSError):
                 unfinished.unlink()
             return
+        raise self._failure(result)
+
+    def install_offline(self, python: Path, pins: Sequence[str], cwd: Path) -> bool:
+        """Install exactly `pins` from the installer's cache alone, into a .venv that holds
+        nothing yet. False, with nothing installed, when the cache lacks any of them (or the
+        installer has no offline mode)."""
+        argv = self.offline_argv(python, pins)
+        if argv is None:
+            return False
+        unfinished = self._starting(python)
+        result = runner.run(argv, cwd=cwd, env=runner.child_env())
+        # uv finds every file in its cache before it installs any: a miss installs nothing,
+        # which the .venv shows (a failure after that leaves the marker, for `webkit setup`)
+        if result.ok or not _installed_any(python):
+            with contextlib.suppress(OSError):
+                unfinished.unlink()
+        if result.ok:
+            return True
+        if _installed_any(python):
+            raise self._failure(result)
+        return False
+
+    @staticmethod
+    def _starting(python: Path) -> Path:
+        """Mark the .venv of `python` as being installed into (INCOMPLETE_MARKER): returns the
+        marker, for the caller to remove once the install succeeded."""
+        unfinished = python.parent.parent / INCOMPLETE_MARKER
+        if unfinished.exists():  # a caller that does not recreate the .venv: refuse, never guess
+            raise StepFailed(
+                "an earlier install into .venv did not finish, so its packages cannot be trusted",
+                "run `webkit setup`: it recreates .venv and installs the lock file",
+            )
+        with contextlib.suppress(OSError):
+            unfinished.touch()
+        return unfinished
+
+    def _failure(self, result: runner.Result) -> StepFailed:
         lowered = result.output.lower()
         if any(marker in lowered for marker in _NETWORK_MARKERS):
-            raise StepFailed(
+            return StepFailed(
                 f"{self.name} could not reach the package index: {result.tail()}",
                 "check the network (or the index settings), then run `webkit setup` in the project",
             )
         other = "pip" if self.name == "uv" else "uv"
-        raise StepFailed(
+        return StepFailed(
             f"{self.name} failed to install the dependencies: {result.tail()}",
             f"run `webkit setup` in the project to retry (or `webkit setup --installer {other}`)",
         )
@@ -141,6 +171,12 @@ class Installer(ABC):
             if name not in NOT_LOCKED:
                 pins.append(line)
         return sorted(pins, key=str.lower)
+
+
+def _installed_any(python: Path) -> bool:
+    """Whether the .venv of `python` holds any installed package."""
+    site = site_packages(python.parent.parent)
+    return site is not None and any(site.glob("*.dist-info"))
 
 
 class UvInstaller(Installer):

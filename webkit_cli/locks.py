@@ -22,12 +22,16 @@ def write_lock(path: Path, pins: list[str], installer: str, what: str) -> None:
     os.replace(tmp, path)
 
 
+def pin_name(pin: str) -> str:
+    """The package of a `name==version` line, named as PEP 503 normalises it."""
+    return re.sub(r"[-_.]+", "-", pin.partition("==")[0].strip()).lower()
+
+
 def pin_versions(pins: Sequence[str]) -> dict[str, str]:
     """{normalized name: version} of `name==version` lines, without what no lock file lists."""
     versions = {}
     for pin in pins:
-        name, _, version = pin.partition("==")
-        name = re.sub(r"[-_.]+", "-", name.strip()).lower()
+        name, version = pin_name(pin), pin.partition("==")[2]
         if version and name not in NOT_LOCKED:
             versions[name] = version.strip()
     return versions

@@ -33,7 +33,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,10 @@ class Entry:
     @property
     def meta(self) -> Path:
         return self.folder / f"{self.key}{_META}"
+
+    def present(self) -> bool:
+        """Whether the cache holds this entry (`restore` still checks that it is whole)."""
+        return self.meta.is_file() and self.file.is_file()
 
     def restore(self) -> bool:
         """Put the cached database in place; False (nothing written) when there is no whole
@@ -129,11 +133,11 @@ class Entry:
         return True
 
 
-def lookup(project: Project, template: Path) -> Entry | None:
+def lookup(project: Project, template: Path, lock: Sequence[str] | None = None) -> Entry | None:
     """The entry for `project`, just rendered from `template` and not changed since (its lock
-    file written, its .venv made); None when the schema cache does not apply: the cache turned
-    off, a database server, a database that exists already, or what decides the schema
-    unreadable."""
+    file written, or its runtime versions given as `lock`; its .venv made); None when the
+    schema cache does not apply: the cache turned off, a database server, a database that
+    exists already, or what decides the schema unreadable."""
     where = folder()
     record = project.record
     if where is None or record is None:
@@ -142,7 +146,7 @@ def lookup(project: Project, template: Path) -> Entry | None:
         database = sqlite_database(project)
         if database is None or _has_database(database):
             return None
-        ingredients = _ingredients(project, record, template)
+        ingredients = _ingredients(project, record, template, lock)
     except (OSError, ValueError, WebkitError):
         return None
     if ingredients is None:
@@ -164,7 +168,9 @@ def sqlite_database(project: Project) -> Path | None:
     return None if path is None else path.absolute()
 
 
-def _ingredients(project: Project, record: Record, template: Path) -> dict[str, Any] | None:
+def _ingredients(
+    project: Project, record: Record, template: Path, lock: Sequence[str] | None
+) -> dict[str, Any] | None:
     """Everything that decides the database a project's first migration makes."""
     from webkit_cli import __version__, locks, runner, template_store
 
@@ -187,7 +193,7 @@ def _ingredients(project: Project, record: Record, template: Path) -> dict[str, 
         "apps": list(record.apps),
         "package": record.package if fw.package_in_schema else None,
         "database": record.database,
-        "lock": locks.pin_versions(locks.read_lock(project.lock_file)),
+        "lock": locks.pin_versions(locks.read_lock(project.lock_file) if lock is None else lock),
         "python": python,
         "sqlite": sqlite,
     }

@@ -253,10 +253,94 @@ def _finish(plan: Plan, target: Path, resolution: resolution.Resolution | None =
             job.cancel()
 
 
+def _install_at_once(
+    plan: Plan, proj, pins: list[str] | None, dev_pins: list[str] | None, unfinished: list
+) -> bool:
+    """Where uv's cache resolved everything and webkit's schema cache holds the database: one
+    install of the runtime and dev packages, then that database (no migration waits for the
+    runtime packages alone). False where that does not apply: nothing was installed."""
+    from webkit_cli import environment
+
+    if pins is None or dev_pins is None or plan.template is None:
+        return False
+    if proj.answers.get("database", "sqlite") != "sqlite":
+        return False
+    entry = environment.cached_database(proj, plan.installer, pins, plan.template)
+    if entry is None:
+        return False
+    name = plan.installer.name
+    with console.step(
+        f"Installing the dependencies and the dev tools with {name}",
+        "Installed the dependencies and the dev tools",
+    ) as step:
+        outcome = environment.install_at_once(
+            proj,
+            plan.installer,
+            runtime=pins,
+            everything=dev_pins,
+            entry=entry,
+            template=plan.template,
+            unfinished=unfinished,
+        )
+        if outcome is None:  # uv's cache lacks a package after all
+            step.quiet = True
+            return False
+        count, restored = outcome
+        database = "the migrated database from webkit's cache" if restored else "migrated"
+        step.note = f"({count} packages with {name}, {database})"
+    return True
+
+
+def _install_in_two_steps(
+    plan: Plan,
+    proj,
+    resolution: resolution.Resolution | None,
+    pins: list[str] | None,
+    dev_pins: list[str] | None,
+    unfinished: list,
+) -> None:
+    """The runtime packages, then the dev group while the migration runs."""
+    from webkit_cli import environment
+
+    name = plan.installer.name
+    with console.step(
+        f"Installing the dependencies with {name}", "Installed the dependencies"
+    ) as step:
+        cache_lacks = resolution is not None and resolution.cache_missed(RUNTIME)
+        seed = seed_packages(plan)
+        count = environment.install_runtime(
+            proj, plan.installer, pins=pins, cache_lacks=cache_lacks, seed=seed
+        )
+        step.note = f"({count} packages with {name})"
+    cache_lacks = resolution is not None and resolution.cache_missed(EVERYTHING)
+    if not prepare_database(plan, proj):
+        plan.database_skipped = True
+        with console.step("Installing the dev tools", "Installed the dev tools") as step:
+            count = environment.install_dev(
+                proj, plan.installer, pins=dev_pins, cache_lacks=cache_lacks
+            )
+            step.note = f"({count} packages in all)"
+        return
+    with console.step(
+        "Applying the migrations while the dev tools install",
+        "Applied the initial migration and installed the dev tools",
+    ) as step:
+        count, restored = environment.install_dev_while_migrating(
+            proj,
+            plan.installer,
+            unfinished=unfinished,
+            pins=dev_pins,
+            cache_lacks=cache_lacks,
+            template=plan.template,
+        )
+        cached = ", the migrated database from webkit's cache" if restored else ""
+        step.note = f"({count} packages in all{cached})"
+
+
 def _steps(
     plan: Plan, target: Path, resolution: resolution.Resolution | None, unfinished: list
 ) -> None:
-    from webkit_cli import environment, project
+    from webkit_cli import project
 
     proj = project.load(target)
     if plan.installer is not None:
@@ -273,40 +357,10 @@ def _steps(
             else:  # uv turned out not to run: pip installs, and virtualenv gives .venv pip
                 virtualenvs.create_venv(plan.interpreter, proj.venv, pip=not seed)
     if plan.installer is not None:
-        name = plan.installer.name
-        with console.step(
-            f"Installing the dependencies with {name}", "Installed the dependencies"
-        ) as step:
-            pins = resolution.pins(RUNTIME) if resolution is not None else None
-            cache_lacks = resolution is not None and resolution.cache_missed(RUNTIME)
-            count = environment.install_runtime(
-                proj, plan.installer, pins=pins, cache_lacks=cache_lacks, seed=seed
-            )
-            step.note = f"({count} packages with {name})"
+        pins = resolution.pins(RUNTIME) if resolution is not None else None
         dev_pins = pins_for_dev(resolution, pins)
-        cache_lacks = resolution is not None and resolution.cache_missed(EVERYTHING)
-        if not prepare_database(plan, proj):
-            plan.database_skipped = True
-            with console.step("Installing the dev tools", "Installed the dev tools") as step:
-                count = environment.install_dev(
-                    proj, plan.installer, pins=dev_pins, cache_lacks=cache_lacks
-                )
-                step.note = f"({count} packages in all)"
-        else:
-            with console.step(
-                "Applying the migrations while the dev tools install",
-                "Applied the initial migration and installed the dev tools",
-            ) as step:
-                count, restored = environment.install_dev_while_migrating(
-                    proj,
-                    plan.installer,
-                    unfinished=unfinished,
-                    pins=dev_pins,
-                    cache_lacks=cache_lacks,
-                    template=plan.template,
-                )
-                cached = ", the migrated database from webkit's cache" if restored else ""
-                step.note = f"({count} packages in all{cached})"
+        if not _install_at_once(plan, proj, pins, dev_pins, unfinished):
+            _install_in_two_steps(plan, proj, resolution, pins, dev_pins, unfinished)
         if resolution is not None and resolution.from_cache:
             migrated = not plan.database_skipped
             catch_up(proj, plan.installer, resolution, unfinished, migrated=migrated)
