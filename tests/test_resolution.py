@@ -116,6 +116,22 @@ def test_the_install_takes_uv_s_cached_versions_while_the_index_has_not_answered
         resolution.cancel()
 
 
+def test_a_set_s_pins_may_be_asked_for_again(tmp_path):
+    """`new` asks without waiting first (may it install everything at once?), then, installing
+    in two steps, again with a wait: the second answer is the index's once it is in."""
+    uv = fake_uv(tmp_path, "flask==3.1.3\n", offline="flask==3.1.2\n", gate=True)
+    interpreter = interpreters.Interpreter(path=sys.executable, version=(3, 11, 7))
+    resolution = Resolution(str(uv), interpreter, {"run": ["flask"]}, tmp_path)
+    try:
+        assert resolution.pins("run", wait=False) == ["flask==3.1.2"]
+        assert resolution.pins("run") == ["flask==3.1.2"]
+        (tmp_path / "answer").touch()
+        assert resolution.latest("run") == ["flask==3.1.3"]
+        assert resolution.pins("run") == ["flask==3.1.3"]
+    finally:
+        resolution.cancel()
+
+
 def test_the_index_s_versions_are_taken_when_they_are_in_first(tmp_path):
     uv = fake_uv(tmp_path, "flask==3.1.3\n", offline="flask==3.1.2\n")
     interpreter = interpreters.Interpreter(path=sys.executable, version=(3, 11, 7))

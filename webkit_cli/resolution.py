@@ -89,6 +89,7 @@ class Resolution:
         mode = "refresh" if self._refreshing else "online"
         self._jobs[self._online, "online"] = self._start(self._online, mode)
         self._latest: dict[str, list[str] | None] = {}
+        self._offline: dict[str, list[str] | None] = {}  # each set's offline answer, once in
         self.from_cache: set[str] = set()  # the names whose `pins` were uv's cached versions
         self.failure = ""  # why an online resolution gave nothing, once `latest` has said so
 
@@ -173,10 +174,12 @@ class Resolution:
     def pins(self, name: str, timeout: float = 180, *, wait: bool = True) -> list[str] | None:
         """The exact requirements (name==version) of the set `name` to install now: the
         index's if it has answered, else uv's cache's, else the index's when it answers
-        (`wait`; else None at once); None when both failed. Call it once per set."""
+        (`wait`; else None at once); None when both failed."""
         if self._answered(name) and self.latest(name) is not None:
             return self.latest(name)
-        offline = self._collect(name, "offline", timeout)
+        if name not in self._offline:
+            self._offline[name] = self._collect(name, "offline", timeout)
+        offline = self._offline[name]
         if offline is not None:
             self.from_cache.add(name)
             return offline

@@ -295,8 +295,6 @@ def _install_in_two_steps(
     plan: Plan,
     proj,
     resolution: resolution.Resolution | None,
-    pins: list[str] | None,
-    dev_pins: list[str] | None,
     unfinished: list,
 ) -> None:
     """The runtime packages, then the dev group while the migration runs."""
@@ -306,12 +304,14 @@ def _install_in_two_steps(
     with console.step(
         f"Installing the dependencies with {name}", "Installed the dependencies"
     ) as step:
+        pins = resolution.pins(RUNTIME) if resolution is not None else None
         cache_lacks = resolution is not None and resolution.cache_missed(RUNTIME)
         seed = seed_packages(plan)
         count = environment.install_runtime(
             proj, plan.installer, pins=pins, cache_lacks=cache_lacks, seed=seed
         )
         step.note = f"({count} packages with {name})"
+    dev_pins = pins_for_dev(resolution, pins)
     cache_lacks = resolution is not None and resolution.cache_missed(EVERYTHING)
     if not prepare_database(plan, proj):
         plan.database_skipped = True
@@ -357,10 +357,10 @@ def _steps(
             else:  # uv turned out not to run: pip installs, and virtualenv gives .venv pip
                 virtualenvs.create_venv(plan.interpreter, proj.venv, pip=not seed)
     if plan.installer is not None:
-        pins = resolution.pins(RUNTIME) if resolution is not None else None
-        dev_pins = pins_for_dev(resolution, pins)
-        if not _install_at_once(plan, proj, pins, dev_pins, unfinished):
-            _install_in_two_steps(plan, proj, resolution, pins, dev_pins, unfinished)
+        # what uv's cache resolved, or the index if it has answered: no wait on the index
+        pins = resolution.pins(RUNTIME, wait=False) if resolution is not None else None
+        if not _install_at_once(plan, proj, pins, pins_for_dev(resolution, pins), unfinished):
+            _install_in_two_steps(plan, proj, resolution, unfinished)
         if resolution is not None and resolution.from_cache:
             migrated = not plan.database_skipped
             catch_up(proj, plan.installer, resolution, unfinished, migrated=migrated)
