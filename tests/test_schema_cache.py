@@ -433,10 +433,10 @@ def test_with_the_database_cached_new_installs_everything_at_once(
     tpl = template(tmp_path)
     runtime_lock = "".join(f"{p}\n" for p in RUNTIME_PINS if not p.startswith("pip"))
     stored(tmp_path, make_project(tmp_path / "a", lock=runtime_lock), tpl)
-    migrated = []
+    migrated, started = [], []
     monkeypatch.setattr(environment, "migrate", migrated.append)
-    for name in ("restore_bytecode", "compile_bytecode", "compile_project"):
-        monkeypatch.setattr(bytecode, name, lambda *args: None)
+    for name in ("start_restoring", "start_compiling_project"):
+        monkeypatch.setattr(bytecode, name, lambda *args, name=name: started.append(name))
     proj = make_project(tmp_path / "b", lock="")
     (proj.root / "requirements.lock").unlink()  # `new` writes it: here, at once
     uv = cached_uv(proj, set(EVERYTHING_PINS))
@@ -455,6 +455,7 @@ def test_with_the_database_cached_new_installs_everything_at_once(
     assert outcome == (4, True)
     assert uv.runs == [["uv-offline", *EVERYTHING_PINS]]
     assert migrated == []
+    assert started == ["start_restoring", "start_compiling_project"]  # left to run meanwhile
     assert schema(schema_cache.sqlite_database(proj))  # the cached database, tables and all
     from webkit_cli import locks
 
@@ -527,3 +528,54 @@ def test_an_offline_install_that_fails_halfway_is_an_error_and_marks_the_venv(
     with pytest.raises(StepFailed, match="No space left"):
         installers.UvInstaller("uv").install_offline(python, ["flask==3.1.3"], tmp_path)
     assert (tmp_path / ".venv" / ".webkit-install-incomplete").exists()
+
+
+def test_a_damaged_entry_found_after_the_one_install_means_a_migration(
+    tmp_path, cache, monkeypatch, cached_uv
+):
+    """The entry was there when `new` chose one install, and turned out damaged: the bytecode
+    is restored first, then the migration runs as without the cache, and stores a whole one."""
+    from webkit_cli import bytecode
+
+    class Job:
+        def __init__(self, name):
+            self.name = name
+
+        def result(self, timeout=None):
+            events.append(f"{self.name} collected")
+
+    tpl = template(tmp_path)
+    entry = stored(tmp_path, make_project(tmp_path / "a"), tpl)
+    events: list[str] = []
+    monkeypatch.setattr(bytecode, "start_restoring", lambda *args: Job("restore"))
+    monkeypatch.setattr(bytecode, "start_compiling_project", lambda *args: Job("compile"))
+    for name in ("restore_bytecode", "compile_bytecode", "compile_project"):
+        monkeypatch.setattr(bytecode, name, lambda *args: None)
+    monkeypatch.setattr(bytecode, "start_saving_bytecode", lambda *args: None)
+    monkeypatch.setattr(
+        environment,
+        "migrate",
+        lambda proj: events.append("migrate") or migrate_for_real(proj, "again"),
+    )
+    proj = make_project(tmp_path / "b")
+    (proj.root / "requirements.lock").unlink()
+    uv = cached_uv(proj, set(EVERYTHING_PINS))
+    runtime = ["flask==3.1.3", "sqlalchemy==2.1.9"]
+    found = environment.cached_database(proj, uv, runtime, tpl)
+    assert found is not None
+    entry.file.write_bytes(entry.file.read_bytes()[:100])  # damaged since
+    unfinished: list = []
+    outcome = environment.install_at_once(
+        proj,
+        uv,
+        runtime=runtime,
+        everything=EVERYTHING_PINS,
+        entry=found,
+        template=tpl,
+        unfinished=unfinished,
+    )
+    assert outcome == (4, False)
+    assert events == ["restore collected", "compile collected", "migrate"]
+    assert unfinished == []
+    assert any("again" in str(row) for row in schema(schema_cache.sqlite_database(proj)))
+    assert schema_cache.lookup(make_project(tmp_path / "c"), tpl).restore()  # stored whole

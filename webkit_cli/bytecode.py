@@ -53,13 +53,25 @@ def restore_bytecode(python: Path) -> None:
     same sources (see bytecode_cache.py). Not started where the cache holds no bytecode at all
     (webkit's first project): a Python that starts only to find nothing costs 0.1-0.3 s, which
     the first migration waits for."""
+    argv = _restore_argv(python)
+    if argv is not None:
+        runner.run(argv)
+
+
+def start_restoring(python: Path) -> runner.Background | None:
+    """restore_bytecode in the background: the caller collects it (result) or stops it
+    (cancel)."""
+    argv = _restore_argv(python)
+    return runner.Background(argv) if argv is not None else None
+
+
+def _restore_argv(python: Path) -> list[str] | None:
     cache = cache_dir()
     try:
         empty = cache is None or not any((cache / FOLDER).iterdir())
     except OSError:  # no such folder yet
         empty = True
-    if not empty:
-        _bytecode_cache(python, "restore")
+    return None if empty else _bytecode_cache_argv(python, "restore")
 
 
 def compile_bytecode(python: Path, parts: Sequence[str]) -> None:
@@ -77,13 +89,24 @@ def compile_project(python: Path, root: Path) -> None:
     """Bytecode for the project's own modules (its package, Django's config/, Flask's
     migrations/), which the first migration would otherwise compile as it imports them. Not
     cached: no other project has the same sources."""
+    argv = _compile_project_argv(python, root)
+    if argv is not None:
+        runner.run(argv)
+
+
+def start_compiling_project(python: Path, root: Path) -> runner.Background | None:
+    """compile_project in the background: the caller collects it (result) or stops it (cancel)."""
+    argv = _compile_project_argv(python, root)
+    return runner.Background(argv) if argv is not None else None
+
+
+def _compile_project_argv(python: Path, root: Path) -> list[str] | None:
     folders = [
         str(entry)
         for entry in sorted(root.iterdir())
         if entry.is_dir() and not entry.name.startswith(".") and entry.name not in _NOT_APP_CODE
     ]
-    if folders:
-        runner.run(_script_argv(python, "compile", "", root, *folders))
+    return _script_argv(python, "compile", "", root, *folders) if folders else None
 
 
 def save_bytecode(python: Path, since_ns: int) -> None:

@@ -249,7 +249,8 @@ def install_at_once(
 
     The lock files are those of the two steps: requirements.lock lists the runtime packages
     as a freeze after their own install would (`everything` keeps each of their versions: the
-    resolution checked)."""
+    resolution checked). The bytecode from webkit's cache, and the project's own, are left
+    running in the background, added to `unfinished`."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
@@ -260,14 +261,27 @@ def install_at_once(
     runtime_lock = [pin for pin in installed if locks.pin_name(pin) in wanted]
     _write_runtime_lock(project, installer, runtime_lock)
     count = _write_dev_lock(project, installer, installed)
-    if locks.pin_versions(runtime_lock) != wanted:  # not what the entry was looked up for
-        entry = None
+    if locks.pin_versions(runtime_lock) == wanted:  # what the entry was looked up for
+        # The bytecode that the app's next start (the server, the tests) imports, while the
+        # caller asks the index and runs git: `unfinished`, for it to collect or stop.
+        started = [
+            job
+            for job in (
+                bytecode.start_restoring(project.python),
+                bytecode.start_compiling_project(project.python, project.root),
+            )
+            if job is not None
+        ]
+        unfinished.extend(started)
+        if entry.restore():
+            return count, True
+        for job in started:  # a damaged entry: the migration runs, on that bytecode
+            job.result(timeout=120)
+            unfinished.remove(job)
     stopping = threading.Event()
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="new") as pool:
         try:
-            restored = _first_migration(
-                project, installer, template, pool, stopping, unfinished, entry
-            )
+            restored = _first_migration(project, installer, template, pool, stopping, unfinished)
         except BaseException:
             stopping.set()
             runner.stop_children()  # Ctrl-C or a failure: what still runs stops too
@@ -282,13 +296,11 @@ def _first_migration(
     pool,
     stopping,
     unfinished: list[runner.Background],
-    entry=None,
 ) -> bool:
     """The first migration of a project whose runtime packages are installed, with the bytecode
     webkit's cache holds for them, as install_dev_while_migrating describes; `pool` runs what
     goes on beside it (its end waits for that), and once `stopping` is set nothing more starts.
-    `entry`: the schema cache's entry, where the caller has looked it up. Returns whether the
-    database came from the schema cache."""
+    Returns whether the database came from the schema cache."""
     import time
 
     from webkit_cli import schema_cache
@@ -302,8 +314,7 @@ def _first_migration(
     # schema cache), what the app's next start imports (the server, the tests) gets it all the
     # same. Started first: the schema cache's look-up runs meanwhile.
     restoring = pool.submit(bytecode.restore_bytecode, project.python) if use_cache else None
-    if entry is None and template is not None:
-        entry = schema_cache.lookup(project, template)
+    entry = schema_cache.lookup(project, template) if template is not None else None
     if entry is not None and not stopping.is_set() and entry.restore():
         return True  # the pool's end waits for the bytecode
     if restoring is not None:
