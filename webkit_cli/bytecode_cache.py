@@ -137,8 +137,33 @@ class Cache:
             return ""
         return f"{entry}-{int(stat.st_mtime) & 0xFFFFFFFF:x}-{stat.st_size & 0xFFFFFFFF:x}.pyc"
 
-    def link_into(self, linked: str, pyc: str, stat: os.stat_result) -> bool:
-        """Give `pyc` the cached whole .pyc `linked`, if the cache has it with the right header."""
+    def listing(self) -> set[str] | None:
+        """The paths of every entry, linked ones included, from one listing of each of the
+        cache's folders: a look-up in it, rather than an open that fails, for each of the
+        thousands of modules a cache lacks. None when the cache cannot be listed (then every
+        look-up opens)."""
+        if not self.root:
+            return set()
+        held = set()
+        try:
+            shards = os.listdir(self.root)
+        except FileNotFoundError:
+            return held
+        except OSError:
+            return None
+        for shard in shards:
+            folder = os.path.join(self.root, shard)
+            with contextlib.suppress(OSError):
+                held.update(os.path.join(folder, name) for name in os.listdir(folder))
+        return held
+
+    def link_into(
+        self, linked: str, pyc: str, stat: os.stat_result, held: set[str] | None = None
+    ) -> bool:
+        """Give `pyc` the cached whole .pyc `linked`, if the cache has it (`held`, its listing,
+        says whether; its name gives the source's time and size, which its header holds)."""
+        if held is not None and linked not in held:
+            return False
         try:
             with open(linked, "rb") as f:
                 if f.read(HEADER) != _header(stat.st_mtime, stat.st_size):
@@ -166,17 +191,24 @@ class Cache:
 
 
 def _modules(top: str, skip: set[str]):
-    """The .py files under `top`, except under the folders in `skip`."""
+    """(path, has bytecode) for the .py files under `top`, except under the folders in `skip`:
+    whether a .pyc for this interpreter is in its __pycache__ (valid or not), from one listing
+    of each folder rather than an open of each file."""
     try:
         entries = list(os.scandir(top))
     except OSError:
         return
+    compiled: set[str] = set()
+    if any(entry.name == "__pycache__" for entry in entries):
+        with contextlib.suppress(OSError):
+            compiled = set(os.listdir(os.path.join(top, "__pycache__")))
+    suffix = f".{sys.implementation.cache_tag}.pyc"
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             if entry.name != "__pycache__" and entry.path not in skip:
                 yield from _modules(entry.path, skip)
         elif entry.name.endswith(".py"):
-            yield entry.path
+            yield entry.path, entry.name[:-3] + suffix in compiled
 
 
 def _has_valid_pyc(pyc: str, stat: os.stat_result) -> bool:
@@ -191,20 +223,21 @@ def _restore(cache: Cache, modules, compile_missing: bool) -> tuple[int, int]:
     """Give each module without valid bytecode the cached one, or (when `compile_missing`)
     compile it and cache that. Returns (restored, compiled)."""
     restored = compiled = 0
-    for path in modules:
+    held = cache.listing()
+    for path, has_pyc in modules:
         try:
             stat = os.stat(path)
             pyc = importlib.util.cache_from_source(path)
-            if _has_valid_pyc(pyc, stat):
+            if has_pyc and _has_valid_pyc(pyc, stat):
                 continue
             with open(path, "rb") as f:
                 source = f.read()
             entry = cache.entry(source)
             linked = cache.linked(entry, stat)
-            if linked and cache.link_into(linked, pyc, stat):
+            if linked and cache.link_into(linked, pyc, stat, held):
                 restored += 1
                 continue
-            code = cache.get(entry)
+            code = cache.get(entry) if held is None or entry in held else None
             if code is not None:
                 restored += 1
             elif compile_missing:
@@ -234,7 +267,7 @@ def compile_into(cache: Cache, site: str, folders: list[str]) -> tuple[int, int]
     """Bytecode for every module under `folders` (relative to `site`, or absolute; a missing
     one has none): the cached one, else compiled and cached."""
     tops = [os.path.abspath(os.path.join(site, folder)) for folder in folders]
-    modules = (path for top in tops for path in _modules(top, set()))
+    modules = (module for top in tops for module in _modules(top, set()))
     return _restore(cache, modules, compile_missing=True)
 
 
