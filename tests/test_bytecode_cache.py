@@ -16,6 +16,7 @@ from webkit_cli.bytecode import cache_dir
 from webkit_cli.interpreters import _pyenv_candidates
 
 SCRIPT = REPO / "webkit_cli" / "bytecode_cache.py"
+INDEX = "modules.txt"  # bytecode_cache.INDEX: not importable here (a script for other Pythons)
 MODULE = (
     "import json\n\n\ndef answer():\n    return {}\n\n\ndef fail():\n    raise ValueError('x')\n"
 )
@@ -139,7 +140,7 @@ def test_a_damaged_entry_is_a_miss_not_a_broken_import(tmp_path):
     cache = tmp_path / "cache"
     first = site(tmp_path / "first")
     script("compile", cache, first, first / "pkg")
-    entries = [p for p in cache.rglob("*") if p.is_file()]
+    entries = [p for p in cache.rglob("*") if p.is_file() and p.name != INDEX]
     assert len(entries) == 3
     for entry in entries:  # as a full disk would leave them
         entry.write_bytes(entry.read_bytes()[:-5])
@@ -248,7 +249,7 @@ def test_concurrent_runs_share_the_cache_without_half_files(tmp_path):
         for s in sites
     ]
     assert all(p.wait(timeout=60) == 0 for p in procs)
-    files = [p for p in cache.rglob("*") if p.is_file()]
+    files = [p for p in cache.rglob("*") if p.is_file() and p.name != INDEX]
     assert len(files) == 3 and not [p for p in tmp_path.rglob("*.tmp")]
     for s in sites:
         assert run_in(s, "import pkg.mod; print(pkg.mod.answer())") == "1"
@@ -317,3 +318,43 @@ def test_a_restore_is_not_started_where_the_cache_holds_no_bytecode(tmp_path, mo
     script("compile", tmp_path / "cache", site_packages, "pkg")  # the cache gets entries
     bytecode.restore_bytecode(venv / "bin" / "python")
     assert len(started) == 1 and "restore" in started[0]
+
+
+def index_of(cache: Path) -> list[str]:
+    (found,) = cache.rglob(INDEX)
+    return found.read_text().splitlines()
+
+
+def test_a_restore_reads_only_the_modules_the_index_names(tmp_path):
+    """The index lists each module given an entry, by its path in site-packages; a restore
+    looks at those alone, not at the thousands of modules no import ever compiled."""
+    cache = tmp_path / "cache"
+    first = site(tmp_path / "first")
+    script("compile", cache, first, first / "pkg" / "sub")
+    assert index_of(cache) == ["pkg/sub/__init__.py"]
+    second = site(tmp_path / "second")
+    (second / "other").mkdir()  # the same source elsewhere: an entry it could use, unindexed
+    (second / "other" / "__init__.py").write_text("VALUE = 'sub'\n")
+    assert script("restore", cache, second) == "restored 1, compiled 0"
+    assert (second / "pkg" / "sub" / "__pycache__").is_dir()
+    assert not (second / "other" / "__pycache__").exists()
+    # what an import compiles later is saved, and indexed
+    since = time.time_ns()
+    run_in(second, "import pkg.mod")
+    script("save", cache, second, since)
+    assert sorted(index_of(cache)) == ["pkg/__init__.py", "pkg/mod.py", "pkg/sub/__init__.py"]
+    third = site(tmp_path / "third")
+    assert script("restore", cache, third) == "restored 3, compiled 0"
+
+
+def test_a_cache_without_an_index_is_walked_whole_once_and_indexed(tmp_path):
+    """A cache made before the index: the first restore looks at every module, as before, and
+    writes the index of what it restored."""
+    cache = tmp_path / "cache"
+    first = site(tmp_path / "first")
+    script("compile", cache, first, first / "pkg")
+    (index,) = cache.rglob(INDEX)
+    index.unlink()
+    second = site(tmp_path / "second")
+    assert script("restore", cache, second) == "restored 3, compiled 0"
+    assert sorted(index_of(cache)) == ["pkg/__init__.py", "pkg/mod.py", "pkg/sub/__init__.py"]

@@ -195,6 +195,25 @@ def install_dev_while_migrating(
     The dev install does not replace a runtime package under the running migration: without
     --upgrade, uv and pip keep installed versions that satisfy the dev group's requirements.
     """
+    return _migrating(
+        project,
+        installer,
+        template,
+        unfinished,
+        beside=lambda: install_dev(project, installer, pins=pins, cache_lacks=cache_lacks),
+    )
+
+
+def _migrating(
+    project: Project,
+    installer: installers.Installer,
+    template: Path | None,
+    unfinished: list[runner.Background],
+    beside=None,
+) -> tuple[int, bool]:
+    """_first_migration on other threads while `beside` (an install), if given, runs on this
+    one: a failure of either, or Ctrl-C, stops what still runs. Returns what `beside` returned
+    (0 without it), and whether the database came from the schema cache."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
@@ -204,7 +223,7 @@ def install_dev_while_migrating(
             _first_migration, project, installer, template, pool, stopping, unfinished
         )
         try:
-            count = install_dev(project, installer, pins=pins, cache_lacks=cache_lacks)
+            count = beside() if beside is not None else 0
             restored = migration.result()  # its StepFailed, if any
         except BaseException:
             stopping.set()
@@ -251,9 +270,6 @@ def install_at_once(
     as a freeze after their own install would (`everything` keeps each of their versions: the
     resolution checked). The bytecode from webkit's cache, and the project's own, are left
     running in the background, added to `unfinished`."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
     if not installer.install_offline(project.python, everything, project.root):
         return None
     installed = installer.freeze(project.python, project.root)
@@ -278,15 +294,7 @@ def install_at_once(
         for job in started:  # a damaged entry: the migration runs, on that bytecode
             job.result(timeout=120)
             unfinished.remove(job)
-    stopping = threading.Event()
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="new") as pool:
-        try:
-            restored = _first_migration(project, installer, template, pool, stopping, unfinished)
-        except BaseException:
-            stopping.set()
-            runner.stop_children()  # Ctrl-C or a failure: what still runs stops too
-            raise
-    return count, restored
+    return count, _migrating(project, installer, template, unfinished)[1]
 
 
 def _first_migration(

@@ -42,6 +42,7 @@ from webkit_cli.errors import StepFailed, UsageError, WebkitError
 from webkit_cli.record import CHOICES, DATABASES, Record
 
 JOB_BACKENDS = CHOICES[("jobs", "backend")]
+FROM_CACHE = "the migrated database from webkit's cache"
 
 
 def _git_init(plan: Plan, target: Path) -> None:
@@ -286,7 +287,7 @@ def _install_at_once(
             step.quiet = True
             return False
         count, restored = outcome
-        database = "the migrated database from webkit's cache" if restored else "migrated"
+        database = FROM_CACHE if restored else "migrated"
         step.note = f"({count} packages with {name}, {database})"
     return True
 
@@ -333,7 +334,7 @@ def _install_in_two_steps(
             cache_lacks=cache_lacks,
             template=plan.template,
         )
-        cached = ", the migrated database from webkit's cache" if restored else ""
+        cached = f", {FROM_CACHE}" if restored else ""
         step.note = f"({count} packages in all{cached})"
 
 
