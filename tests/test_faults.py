@@ -560,7 +560,7 @@ def test_ctrl_c_while_the_bytecode_is_restored_starts_no_migration(tmp_path, mon
     starts after it."""
     import threading
 
-    from webkit_cli import bytecode, environment, frameworks, installers, runner
+    from webkit_cli import bytecode, environment, first_migration, frameworks, installers, runner
     from webkit_cli.project import Project
 
     restoring, killed, started = threading.Event(), threading.Event(), []
@@ -577,7 +577,7 @@ def test_ctrl_c_while_the_bytecode_is_restored_starts_no_migration(tmp_path, mon
     monkeypatch.setattr(bytecode, "restore_bytecode", restore)
     monkeypatch.setattr(bytecode, "compile_bytecode", lambda *args: started.append("compile"))
     monkeypatch.setattr(bytecode, "start_saving_bytecode", lambda *args: started.append("save"))
-    monkeypatch.setattr(environment, "migrate", lambda proj: started.append("migrate"))
+    monkeypatch.setattr(first_migration, "migrate", lambda proj: started.append("migrate"))
     monkeypatch.setattr(environment, "install_dev", install_dev)
 
     def stop_children():
@@ -586,7 +586,7 @@ def test_ctrl_c_while_the_bytecode_is_restored_starts_no_migration(tmp_path, mon
 
     monkeypatch.setattr(runner, "stop_children", stop_children)
     with pytest.raises(KeyboardInterrupt):
-        environment.install_dev_while_migrating(
+        first_migration.install_dev_while_migrating(
             project, installers.UvInstaller("uv"), unfinished=[]
         )
     assert started == []
@@ -598,7 +598,7 @@ def test_the_migration_and_the_dev_install_stop_together(tmp_path, monkeypatch, 
     stops what still runs (no process outlives webkit) and is what the user sees."""
     import threading
 
-    from webkit_cli import environment, frameworks, installers, runner
+    from webkit_cli import environment, first_migration, frameworks, installers, runner
     from webkit_cli.errors import StepFailed
     from webkit_cli.project import Project
 
@@ -618,13 +618,13 @@ def test_the_migration_and_the_dev_install_stop_together(tmp_path, monkeypatch, 
             raise KeyboardInterrupt
         return 27
 
-    monkeypatch.setattr(environment, "migrate", migrate)
+    monkeypatch.setattr(first_migration, "migrate", migrate)
     monkeypatch.setattr(environment, "install_dev", install_dev)
     monkeypatch.setattr(runner, "stop_children", stopped.set)
     expected = {"migration": StepFailed, "install": StepFailed, "ctrl-c": KeyboardInterrupt}
     started = time.monotonic()
     with pytest.raises(expected[failure]) as raised:
-        environment.install_dev_while_migrating(
+        first_migration.install_dev_while_migrating(
             project, installers.UvInstaller("uv"), unfinished=[]
         )
     assert time.monotonic() - started < 10

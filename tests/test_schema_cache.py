@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from webkit_cli import environment, installers, project, schema_cache
+from webkit_cli import environment, first_migration, installers, project, schema_cache
 from webkit_cli.record import Record
 
 LOCK = "# Runtime dependencies\nflask==3.1.3\nsqlalchemy==2.1.9\n"
@@ -237,7 +237,7 @@ def test_an_interrupted_restore_leaves_no_database_and_no_partial_file(
 def test_new_restores_the_database_instead_of_migrating_the_second_time(
     tmp_path, cache, monkeypatch
 ):
-    """environment.install_dev_while_migrating, as `webkit new` calls it: the first project
+    """first_migration.install_dev_while_migrating, as `webkit new` calls it: the first project
     migrates and stores, the second gets the database and no migration runs."""
     from webkit_cli import bytecode
 
@@ -248,25 +248,25 @@ def test_new_restores_the_database_instead_of_migrating_the_second_time(
         migrated.append(proj.root)
         migrate_for_real(proj)
 
-    monkeypatch.setattr(environment, "migrate", migrate)
+    monkeypatch.setattr(first_migration, "migrate", migrate)
     monkeypatch.setattr(environment, "install_dev", lambda *args, **kwargs: 42)
     for name in ("restore_bytecode", "compile_bytecode", "compile_project"):
         monkeypatch.setattr(bytecode, name, lambda *args: None)
     monkeypatch.setattr(bytecode, "start_saving_bytecode", lambda *args: None)
     uv = installers.UvInstaller("uv")
     first, second = make_project(tmp_path / "a"), make_project(tmp_path / "b")
-    assert environment.install_dev_while_migrating(first, uv, unfinished=[], template=tpl) == (
+    assert first_migration.install_dev_while_migrating(first, uv, unfinished=[], template=tpl) == (
         42,
         False,
     )
-    assert environment.install_dev_while_migrating(second, uv, unfinished=[], template=tpl) == (
+    assert first_migration.install_dev_while_migrating(second, uv, unfinished=[], template=tpl) == (
         42,
         True,
     )
     assert migrated == [first.root]
     # `webkit setup` and the rest name no template: they always migrate
     third = make_project(tmp_path / "c")
-    assert environment.install_dev_while_migrating(third, uv, unfinished=[]) == (42, False)
+    assert first_migration.install_dev_while_migrating(third, uv, unfinished=[]) == (42, False)
     assert migrated == [first.root, third.root]
 
 
@@ -279,12 +279,12 @@ def test_a_failed_migration_stores_nothing(tmp_path, cache, monkeypatch):
         sqlite3.connect(schema_cache.sqlite_database(proj)).close()  # half made
         raise StepFailed("applying the migrations failed: boom")
 
-    monkeypatch.setattr(environment, "migrate", migrate)
+    monkeypatch.setattr(first_migration, "migrate", migrate)
     monkeypatch.setattr(environment, "install_dev", lambda *args, **kwargs: 42)
     for name in ("restore_bytecode", "compile_bytecode", "compile_project"):
         monkeypatch.setattr(bytecode, name, lambda *args: None)
     with pytest.raises(StepFailed):
-        environment.install_dev_while_migrating(
+        first_migration.install_dev_while_migrating(
             make_project(tmp_path / "a"),
             installers.UvInstaller("uv"),
             unfinished=[],
@@ -356,14 +356,14 @@ def test_a_project_installed_by_pip_gets_a_database_but_stores_none(tmp_path, ca
     tpl = template(tmp_path)
     migrated = []
     monkeypatch.setattr(
-        environment, "migrate", lambda proj: migrated.append(migrate_for_real(proj))
+        first_migration, "migrate", lambda proj: migrated.append(migrate_for_real(proj))
     )
     monkeypatch.setattr(environment, "install_dev", lambda *args, **kwargs: 7)
     for name in ("restore_bytecode", "compile_bytecode", "compile_project"):
         monkeypatch.setattr(bytecode, name, lambda *args: None)
     monkeypatch.setattr(bytecode, "start_saving_bytecode", lambda *args: None)
     pip, uv = installers.PipInstaller(), installers.UvInstaller("uv")
-    run = environment.install_dev_while_migrating
+    run = first_migration.install_dev_while_migrating
     assert run(make_project(tmp_path / "a"), pip, unfinished=[], template=tpl) == (7, False)
     assert not cache.exists() or list(cache.glob("*.json")) == []
     assert run(make_project(tmp_path / "b"), uv, unfinished=[], template=tpl) == (7, False)
@@ -372,7 +372,7 @@ def test_a_project_installed_by_pip_gets_a_database_but_stores_none(tmp_path, ca
 
 
 # ---------------------------------------------------------------------------------------------
-# One install where the database comes from the cache (environment.install_at_once)
+# One install where the database comes from the cache (first_migration.install_at_once)
 
 RUNTIME_PINS = ["flask==3.1.3", "pip==26.3", "sqlalchemy==2.1.9"]
 EVERYTHING_PINS = [*RUNTIME_PINS, "pytest==9.0.1", "ruff==0.15.0"]
@@ -434,16 +434,16 @@ def test_with_the_database_cached_new_installs_everything_at_once(
     runtime_lock = "".join(f"{p}\n" for p in RUNTIME_PINS if not p.startswith("pip"))
     stored(tmp_path, make_project(tmp_path / "a", lock=runtime_lock), tpl)
     migrated, started = [], []
-    monkeypatch.setattr(environment, "migrate", migrated.append)
+    monkeypatch.setattr(first_migration, "migrate", migrated.append)
     for name in ("start_restoring", "start_compiling_project"):
         monkeypatch.setattr(bytecode, name, lambda *args, name=name: started.append(name))
     proj = make_project(tmp_path / "b", lock="")
     (proj.root / "requirements.lock").unlink()  # `new` writes it: here, at once
     uv = cached_uv(proj, set(EVERYTHING_PINS))
 
-    entry = environment.cached_database(proj, uv, RUNTIME_PINS, tpl)
+    entry = first_migration.cached_database(proj, uv, RUNTIME_PINS, tpl)
     assert entry is not None
-    outcome = environment.install_at_once(
+    outcome = first_migration.install_at_once(
         proj,
         uv,
         runtime=RUNTIME_PINS,
@@ -473,12 +473,15 @@ def test_no_one_install_without_the_database_in_the_cache_or_with_pip(tmp_path, 
     tpl = template(tmp_path)
     proj = make_project(tmp_path / "a")
     uv = installers.UvInstaller("uv")
-    assert environment.cached_database(proj, uv, RUNTIME_PINS, tpl) is None  # not stored yet
+    assert first_migration.cached_database(proj, uv, RUNTIME_PINS, tpl) is None  # not stored yet
     stored(tmp_path, make_project(tmp_path / "b"), tpl)
     runtime = ["flask==3.1.3", "sqlalchemy==2.1.9"]
-    assert environment.cached_database(proj, uv, runtime, tpl) is not None
-    assert environment.cached_database(proj, uv, ["flask==3.1.2", "sqlalchemy==2.1.9"], tpl) is None
-    assert environment.cached_database(proj, installers.PipInstaller(), runtime, tpl) is None
+    assert first_migration.cached_database(proj, uv, runtime, tpl) is not None
+    assert (
+        first_migration.cached_database(proj, uv, ["flask==3.1.2", "sqlalchemy==2.1.9"], tpl)
+        is None
+    )
+    assert first_migration.cached_database(proj, installers.PipInstaller(), runtime, tpl) is None
 
 
 def test_a_package_missing_from_uv_s_cache_installs_nothing_and_leaves_it_to_two_steps(
@@ -492,8 +495,8 @@ def test_a_package_missing_from_uv_s_cache_installs_nothing_and_leaves_it_to_two
     (proj.root / "requirements.lock").unlink()
     uv = cached_uv(proj, set(EVERYTHING_PINS) - {"ruff==0.15.0"})
     runtime = ["flask==3.1.3", "sqlalchemy==2.1.9"]
-    entry = environment.cached_database(proj, uv, runtime, tpl)
-    outcome = environment.install_at_once(
+    entry = first_migration.cached_database(proj, uv, runtime, tpl)
+    outcome = first_migration.install_at_once(
         proj,
         uv,
         runtime=runtime,
@@ -553,7 +556,7 @@ def test_a_damaged_entry_found_after_the_one_install_means_a_migration(
         monkeypatch.setattr(bytecode, name, lambda *args: None)
     monkeypatch.setattr(bytecode, "start_saving_bytecode", lambda *args: None)
     monkeypatch.setattr(
-        environment,
+        first_migration,
         "migrate",
         lambda proj: events.append("migrate") or migrate_for_real(proj, "again"),
     )
@@ -561,11 +564,11 @@ def test_a_damaged_entry_found_after_the_one_install_means_a_migration(
     (proj.root / "requirements.lock").unlink()
     uv = cached_uv(proj, set(EVERYTHING_PINS))
     runtime = ["flask==3.1.3", "sqlalchemy==2.1.9"]
-    found = environment.cached_database(proj, uv, runtime, tpl)
+    found = first_migration.cached_database(proj, uv, runtime, tpl)
     assert found is not None
     entry.file.write_bytes(entry.file.read_bytes()[:100])  # damaged since
     unfinished: list = []
-    outcome = environment.install_at_once(
+    outcome = first_migration.install_at_once(
         proj,
         uv,
         runtime=runtime,

@@ -122,14 +122,11 @@ class Installer(ABC):
         result = runner.run(argv, cwd=cwd, env=runner.child_env())
         # uv finds every file in its cache before it installs any: a miss installs nothing,
         # which the .venv shows (a failure after that leaves the marker, for `webkit setup`)
-        if result.ok or not _installed_any(python):
-            with contextlib.suppress(OSError):
-                unfinished.unlink()
-        if result.ok:
-            return True
-        if _installed_any(python):
+        if not result.ok and _installed_any(python):
             raise self._failure(result)
-        return False
+        with contextlib.suppress(OSError):
+            unfinished.unlink()
+        return result.ok
 
     @staticmethod
     def _starting(python: Path) -> Path:

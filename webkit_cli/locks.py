@@ -23,8 +23,9 @@ def write_lock(path: Path, pins: list[str], installer: str, what: str) -> None:
 
 
 def pin_name(pin: str) -> str:
-    """The package of a `name==version` line, named as PEP 503 normalises it."""
-    return re.sub(r"[-_.]+", "-", pin.partition("==")[0].strip()).lower()
+    """The package of a `name==version` line (or of a requirement), named as PEP 503
+    normalises it."""
+    return re.sub(r"[-_.]+", "-", re.split(r"[\[=<>!~;\s]", pin.strip(), maxsplit=1)[0]).lower()
 
 
 def pin_versions(pins: Sequence[str]) -> dict[str, str]:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from webkit_cli import runner
+from webkit_cli import locks, runner
 from webkit_cli.interpreters import Interpreter
 
 # Under webkit's cache: the names of the packages each resolution gave last time
@@ -260,10 +260,7 @@ _NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 def _names(pins: Sequence[str]) -> set[str]:
     """The packages of `name==version` lines, named as PEP 503 normalises them."""
-    return {
-        re.sub(r"[-_.]+", "-", re.split(r"[\[=<>!~;\s]", pin, maxsplit=1)[0]).lower()
-        for pin in pins
-    }
+    return {locks.pin_name(pin) for pin in pins}
 
 
 def _hints_file(uv: str, python: Path | str, requirements: Sequence[str]) -> Path | None:

@@ -16,7 +16,7 @@ it:
 
 A project made again from the same ingredients gets a copy of that database instead of a
 migration (`lookup`, then `Entry.restore`); any other runs the migration, and its database is
-stored (`Entry.store`): environment.install_dev_while_migrating does that. Only for a project rendered moments ago and untouched since, as `webkit
+stored (`Entry.store`): first_migration.py does that. Only for a project rendered moments ago and untouched since, as `webkit
 new` has it, with an embedded database that does not exist yet; never for a database server.
 
 Everything here is an optimisation: an entry that cannot be read, is incomplete or does not

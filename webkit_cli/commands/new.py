@@ -260,13 +260,13 @@ def _install_at_once(
     """Where uv's cache resolved everything and webkit's schema cache holds the database: one
     install of the runtime and dev packages, then that database (no migration waits for the
     runtime packages alone). False where that does not apply: nothing was installed."""
-    from webkit_cli import environment
+    from webkit_cli import first_migration
 
     if pins is None or dev_pins is None or plan.template is None:
         return False
     if proj.answers.get("database", "sqlite") != "sqlite":
         return False
-    entry = environment.cached_database(proj, plan.installer, pins, plan.template)
+    entry = first_migration.cached_database(proj, plan.installer, pins, plan.template)
     if entry is None:
         return False
     name = plan.installer.name
@@ -274,7 +274,7 @@ def _install_at_once(
         f"Installing the dependencies and the dev tools with {name}",
         "Installed the dependencies and the dev tools",
     ) as step:
-        outcome = environment.install_at_once(
+        outcome = first_migration.install_at_once(
             proj,
             plan.installer,
             runtime=pins,
@@ -299,7 +299,7 @@ def _install_in_two_steps(
     unfinished: list,
 ) -> None:
     """The runtime packages, then the dev group while the migration runs."""
-    from webkit_cli import environment
+    from webkit_cli import environment, first_migration
 
     name = plan.installer.name
     with console.step(
@@ -326,7 +326,7 @@ def _install_in_two_steps(
         "Applying the migrations while the dev tools install",
         "Applied the initial migration and installed the dev tools",
     ) as step:
-        count, restored = environment.install_dev_while_migrating(
+        count, restored = first_migration.install_dev_while_migrating(
             proj,
             plan.installer,
             unfinished=unfinished,
